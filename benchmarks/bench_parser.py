@@ -1,0 +1,449 @@
+"""Throughput benchmark: sse_pplx against other Python SSE parsers, on the same bytes.
+
+What it measures
+    The time each parser takes to turn a pre-chunked SSE body into events, in one
+    process, with no I/O: ``sse_pplx``, sseclient-py, httpx-sse, requests-sse, the
+    openai and perplexityai SDK decoders, and a non-incremental split-on-blank-line
+    baseline (the floor, not a parser). See ``_adapters.py`` for how each one is driven
+    and ``_workloads.py`` for the (seeded, generated) inputs and chunkings.
+
+How
+    * Chunking is done before timing; only the parse is timed (``time.perf_counter``,
+      gc enabled as normal, ``gc.collect()`` between rounds).
+    * Per cell, a first round doubles as the correctness check: every adapter's
+      ``(event, data)`` pairs are compared with the workload's ground truth (the events
+      a spec-conforming parser must produce, which is what sse_pplx must produce too).
+      A parser that disagrees is still timed, and its cell is marked ``*`` with a footnote.
+    * The first round runs under a time budget (``--budget``, SIGALRM-based where
+      available); a parser that exceeds it is reported as timed out and not repeated.
+    * Otherwise the first round is a warm-up and ``--rounds`` more are timed; the
+      reported figure is their median. Cells whose first round took longer than
+      ``--slow-threshold`` seconds count that round and run at most ``--slow-rounds``
+      rounds in total, to keep the default run under ~10 minutes on 2 cores.
+    * Each cell shows MB/s (10^6 bytes of input per second), events/s, and the time
+      relative to sse_pplx in the same row (``4.1×`` = 4.1 times slower).
+
+Usage
+    python benchmarks/bench_parser.py [--quick] [--rounds N] [--json out.json] [--markdown out.md]
+
+The Markdown report goes to stdout; progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gc
+import json
+import os
+import platform
+import signal
+import statistics
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from _adapters import Adapter, Pair, Runner, all_adapters
+from _workloads import CHUNKINGS, MIB, WORKLOADS, Workload, big_workload
+
+REFERENCE = "sse_pplx"
+BASELINE = "baseline"
+
+FULL_MATRIX: dict[str, list[str]] = {name: list(CHUNKINGS) for name in WORKLOADS}
+QUICK_MATRIX: dict[str, list[str]] = {
+    "perplexity-lf": ["whole", "4096", "rand1-100"],
+    "perplexity-crlf": ["4096", "rand1-100"],
+    "tiny": ["4096"],
+    "big": ["whole", "64"],
+}
+
+
+class CellTimeout(BaseException):
+    """Raised by SIGALRM inside a timed round; BaseException so parsers cannot swallow it."""
+
+
+@dataclass
+class Cell:
+    """The measurement of one parser on one (workload, chunking)."""
+
+    workload: str
+    chunking: str
+    parser: str
+    n_bytes: int
+    n_events: int
+    status: str = "ok"  # ok | timeout | error | skipped
+    times: list[float] = field(default_factory=list)
+    first_round: float | None = None
+    first_round_counted: bool = False
+    correct: bool = True
+    diff: str = ""
+    error: str = ""
+
+    @property
+    def median(self) -> float | None:
+        return statistics.median(self.times) if self.times else None
+
+
+# --- timing -------------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Raise CellTimeout in the block after ``seconds`` (no-op without SIGALRM)."""
+    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if not usable:
+        yield
+        return
+
+    def on_alarm(signum: int, frame: Any) -> None:
+        raise CellTimeout
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def timed_round(run: Runner, chunks: list[bytes], budget: float) -> tuple[float, list[Any]]:
+    """One timed parse of ``chunks``; raises CellTimeout past ``budget`` seconds."""
+    gc.collect()
+    with deadline(budget):
+        start = time.perf_counter()
+        events = run(chunks)
+        elapsed = time.perf_counter() - start
+    if elapsed > budget:  # platforms without SIGALRM
+        raise CellTimeout
+    return elapsed, events
+
+
+def describe_diff(got: list[Pair], expected: list[Pair]) -> str:
+    """A one-line account of how ``got`` differs from ``expected`` ('' when equal)."""
+    if got == expected:
+        return ""
+    count = f"{len(got):,} events vs {len(expected):,} expected"
+    for index, (g, e) in enumerate(zip(got, expected)):
+        if g != e:
+            return f"{count}; first difference at event #{index}: got {_short(g)}, expected {_short(e)}"
+    index = min(len(got), len(expected))
+    extra = got[index] if len(got) > index else expected[index]
+    which = "extra" if len(got) > index else "missing"
+    return f"{count}; {which} event #{index}: {_short(extra)}"
+
+
+def _short(pair: Pair, width: int = 60) -> str:
+    event, data = pair
+    text = data if len(data) <= width else f"{data[:width]}… ({len(data):,} chars)"
+    return repr((event, text))
+
+
+@dataclass
+class RoundPolicy:
+    rounds: int
+    budget: float
+    slow_threshold: float
+    slow_rounds: int
+
+
+def measure_cell(adapter: Adapter, workload: Workload, chunking: str, chunks: list[bytes],
+                 policy: RoundPolicy) -> Cell:
+    """Check one parser's output on ``chunks``, then time it per ``policy``."""
+    cell = Cell(workload.name, chunking, adapter.name, len(workload.body), len(workload.expected))
+    if adapter.run is None:
+        cell.status, cell.error = "skipped", adapter.skip_reason
+        return cell
+    try:
+        first, events = timed_round(adapter.run, chunks, policy.budget)
+        cell.diff = describe_diff(adapter.pairs(events), workload.expected)
+    except CellTimeout:
+        cell.status = "timeout"
+        return cell
+    except Exception as exc:  # noqa: BLE001 -- a crashing peer is a finding, not a benchmark failure
+        cell.status, cell.error = "error", f"{type(exc).__name__}: {exc}"
+        return cell
+    del events
+    cell.first_round, cell.correct = first, not cell.diff
+    repeats = policy.rounds
+    if first >= policy.slow_threshold:
+        cell.first_round_counted = True
+        cell.times.append(first)
+        repeats = max(0, min(policy.rounds, policy.slow_rounds) - 1)
+    for _ in range(repeats):
+        try:
+            cell.times.append(timed_round(adapter.run, chunks, policy.budget)[0])
+        except CellTimeout:
+            break
+    if not cell.times:  # every repeat ran past the budget
+        cell.times.append(first)
+        cell.first_round_counted = True
+    return cell
+
+
+def run_matrix(matrix: dict[str, list[str]], adapters: list[Adapter],
+               policy: RoundPolicy) -> tuple[list[Cell], dict[str, Workload]]:
+    cells: list[Cell] = []
+    workloads: dict[str, Workload] = {}
+    for name, chunkings in matrix.items():
+        workload = WORKLOADS[name]()
+        workloads[name] = workload
+        for chunking in chunkings:
+            chunks = CHUNKINGS[chunking](workload.body)
+            for adapter in adapters:
+                progress(f"{name:<16} {chunking:<10} {adapter.name:<13} ")
+                cell = measure_cell(adapter, workload, chunking, chunks, policy)
+                progress(f"{_cell_status(cell)}\n", prefix=False)
+                cells.append(cell)
+            del chunks
+    return cells, workloads
+
+
+def linearity_check(adapter: Adapter, sizes: tuple[int, int], policy: RoundPolicy) -> dict[str, Any]:
+    """Time one ``size``-byte event fed 1 byte at a time, for each size; report the ratio."""
+    result: dict[str, Any] = {"parser": adapter.name, "sizes": list(sizes), "times": [], "correct": []}
+    if adapter.run is None:
+        result["skipped"] = adapter.skip_reason
+        return result
+    for size in sizes:
+        workload = big_workload(size, name=f"big-{size // 1024}KiB")
+        chunks = CHUNKINGS["1"](workload.body)
+        times: list[float] = []
+        for _ in range(max(1, min(policy.rounds, 3))):
+            try:
+                elapsed, events = timed_round(adapter.run, chunks, policy.budget)
+            except CellTimeout:
+                times.append(float("inf"))
+                break
+            times.append(elapsed)
+            result["correct"].append(adapter.pairs(events) == workload.expected)
+            del events
+        progress(f"linearity {size // 1024} KiB x 1-byte chunks: {statistics.median(times):.3f} s\n")
+        result["times"].append(statistics.median(times))
+    small, large = result["times"]
+    result["ratio"] = large / small if small else None
+    return result
+
+
+# --- reporting ----------------------------------------------------------------------------
+
+def progress(text: str, prefix: bool = True) -> None:
+    sys.stderr.write(("  " if prefix else "") + text)
+    sys.stderr.flush()
+
+
+def _cell_status(cell: Cell) -> str:
+    if cell.status != "ok":
+        return f"{cell.status} {cell.error}".strip()
+    mark = "" if cell.correct else "  DIFFERS"
+    return f"{cell.median:.4f} s (n={len(cell.times)}){mark}"
+
+
+def _rate(value: float) -> str:
+    for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if value >= limit:
+            return f"{value / limit:.3g}{suffix}"
+    return f"{value:.3g}"
+
+
+def _mb(n_bytes: int) -> str:
+    return f"{n_bytes / 1e6:.2f}"
+
+
+def format_cell(cell: Cell, ref: Cell | None, budget: float, notes: list[str]) -> str:
+    """Render one table cell; diffs and errors are appended to ``notes`` as footnotes."""
+    if cell.status == "skipped":
+        return "n/a"
+    if cell.status == "timeout":
+        return f">{budget:g} s (timed out)"
+    if cell.status == "error":
+        notes.append(f"{cell.parser} on {cell.workload} / {cell.chunking} raised {cell.error}")
+        return f"error [{len(notes)}]"
+    seconds = cell.median or float("nan")
+    text = f"{cell.n_bytes / seconds / 1e6:.1f} MB/s · {_rate(cell.n_events / seconds)} ev/s"
+    if ref is not None and ref is not cell and ref.status == "ok" and ref.median:
+        text += f" · {seconds / ref.median:.2f}×"
+    elif ref is cell:
+        text += " · ref"
+    if cell.first_round_counted:
+        text += f" · n={len(cell.times)}"
+    if not cell.correct:
+        notes.append(f"{cell.parser} on {cell.workload} / {cell.chunking}: {cell.diff}")
+        text += f" *[{len(notes)}]"
+    return text
+
+
+def markdown_report(cells: list[Cell], workloads: dict[str, Workload], adapters: list[Adapter],
+                    meta: dict[str, Any], extra: list[str]) -> str:
+    names = [a.name for a in adapters]
+    ref_name = meta["relative_to"]
+    by_key = {(c.workload, c.chunking, c.parser): c for c in cells}
+    rows = sorted({(c.workload, c.chunking) for c in cells},
+                  key=lambda r: (list(WORKLOADS).index(r[0]), list(CHUNKINGS).index(r[1])))
+    notes: list[str] = []
+    lines = _header_lines(meta, workloads, adapters)
+    lines.append("| workload | chunks | MB | " + " | ".join(names) + " |")
+    lines.append("|---|---|--:|" + "--:|" * len(names))
+    for workload, chunking in rows:
+        ref = by_key.get((workload, chunking, ref_name))
+        any_cell = next(c for c in cells if (c.workload, c.chunking) == (workload, chunking))
+        rendered = [format_cell(by_key[(workload, chunking, n)], ref, meta["budget_s"], notes)
+                    if (workload, chunking, n) in by_key else "" for n in names]
+        lines.append(f"| {workload} | {chunking} | {_mb(any_cell.n_bytes)} | " + " | ".join(rendered) + " |")
+    lines.append("")
+    lines.append(f"Cells: MB/s · events/s · time relative to {ref_name} in the same row (>1 = slower). "
+                 "`*` = output differs from the expected events (see notes); "
+                 f"`>{meta['budget_s']:g} s (timed out)` = the first round exceeded the budget and was not repeated.")
+    slow = [c for c in cells if c.first_round_counted]
+    if slow:
+        lines.append(f"Rounds: median of {meta['rounds']} timed round(s) after a warm-up round; the {len(slow)} "
+                     f"cell(s) whose first round took ≥ {meta['slow_threshold_s']:g} s count that round and use at "
+                     f"most {meta['slow_rounds']} rounds in total; they show `n=` (rounds used).")
+    lines.append("")
+    if notes:
+        lines.append("Notes:")
+        lines.extend(f"{i}. {note}" for i, note in enumerate(notes, 1))
+        lines.append("")
+    lines.extend(extra)
+    return "\n".join(lines) + "\n"
+
+
+def _header_lines(meta: dict[str, Any], workloads: dict[str, Workload], adapters: list[Adapter]) -> list[str]:
+    versions = ", ".join(f"{a.name} {a.version}" for a in adapters if a.dist)
+    lines = [
+        "# SSE parser benchmark",
+        "",
+        f"- Python {meta['python']} on {meta['platform']}, {meta['cpus']} CPUs, {meta['date']}",
+        f"- sse_pplx: {meta['sse_pplx']}",
+        f"- peers: {versions}",
+        (f"- rounds: {meta['rounds']} (median), budget {meta['budget_s']:g} s per round, "
+         f"{'quick matrix' if meta['quick'] else 'full matrix'}"),
+    ]
+    lines += [f"- `{w.name}`: {len(w.body):,} bytes, {len(w.expected):,} events — {w.description}"
+              for w in workloads.values()]
+    lines += [f"- skipped: {a.name} ({a.skip_reason})" for a in adapters if a.run is None]
+    return [*lines, ""]
+
+
+def summary_lines(cells: list[Cell], linearity: dict[str, Any] | None) -> tuple[list[str], dict[str, Any]]:
+    """The sse_pplx/baseline target ratio and the linearity check, as text and as data."""
+    lines: list[str] = []
+    data: dict[str, Any] = {}
+    by_key = {(c.workload, c.chunking, c.parser): c for c in cells}
+    ours = by_key.get(("perplexity-lf", "4096", REFERENCE))
+    floor = by_key.get(("perplexity-lf", "4096", BASELINE))
+    if ours and floor and ours.median and floor.median:
+        ratio = ours.median / floor.median
+        data["pplx_over_baseline_perplexity_lf_4096"] = ratio
+        verdict = "meets" if ratio <= 1.5 else "misses"
+        lines.append(f"- sse_pplx / baseline on perplexity-lf, 4096-byte chunks: **{ratio:.2f}×** "
+                     f"({ours.median * 1e3:.1f} ms vs {floor.median * 1e3:.1f} ms; {verdict} the ≤ 1.5× target)")
+    if linearity and "ratio" in linearity:
+        (s1, s2), (t1, t2) = linearity["sizes"], linearity["times"]
+        ok = all(linearity["correct"])
+        lines.append(f"- linearity, one event fed 1 byte at a time through sse_pplx: "
+                     f"{s1 / MIB:g} MiB {t1:.3f} s, {s2 / MIB:g} MiB {t2:.3f} s, ratio **{linearity['ratio']:.2f}** "
+                     f"(2.00 = linear){'' if ok else '; OUTPUT DIFFERS'}")
+        data["linearity"] = linearity
+    elif linearity:
+        lines.append(f"- linearity check skipped: {linearity.get('skipped', '')}")
+    return lines, data
+
+
+# --- main ---------------------------------------------------------------------------------
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="1 round, reduced matrix (smoke test)")
+    parser.add_argument("--rounds", type=int, default=None, help="timed rounds per cell (default 5; 1 with --quick)")
+    parser.add_argument("--budget", type=float, default=20.0, help="seconds allowed for one round (default 20)")
+    parser.add_argument("--slow-threshold", type=float, default=2.0,
+                        help="first-round seconds above which a cell is 'slow' (default 2)")
+    parser.add_argument("--slow-rounds", type=int, default=3, help="max rounds for slow cells (default 3)")
+    parser.add_argument("--workloads", help=f"comma list, from {','.join(WORKLOADS)}")
+    parser.add_argument("--chunkings", help=f"comma list, from {','.join(CHUNKINGS)}")
+    parser.add_argument("--parsers", help="comma list of parser names to run (default: all)")
+    parser.add_argument("--no-linearity", action="store_true", help="skip the 1 MiB / 2 MiB linearity check")
+    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    parser.add_argument("--markdown", metavar="PATH", help="also write the Markdown report to a file")
+    args = parser.parse_args(argv)
+    if args.rounds is None:
+        args.rounds = 1 if args.quick else 5
+    return args
+
+
+def build_matrix(args: argparse.Namespace) -> dict[str, list[str]]:
+    matrix = QUICK_MATRIX if args.quick else FULL_MATRIX
+    keep_w = args.workloads.split(",") if args.workloads else list(WORKLOADS)
+    keep_c = args.chunkings.split(",") if args.chunkings else list(CHUNKINGS)
+    for name in keep_w + keep_c:
+        if name not in WORKLOADS and name not in CHUNKINGS:
+            raise SystemExit(f"unknown workload or chunking: {name}")
+    return {w: [c for c in cs if c in keep_c] for w, cs in matrix.items() if w in keep_w}
+
+
+def select_adapters(args: argparse.Namespace) -> list[Adapter]:
+    adapters = all_adapters()
+    if args.parsers:
+        wanted = args.parsers.split(",")
+        adapters = [a for a in adapters if a.name in wanted or a.name == REFERENCE]
+    return adapters
+
+
+def environment(args: argparse.Namespace, adapters: list[Adapter]) -> dict[str, Any]:
+    ours = next(a for a in adapters if a.name == REFERENCE)
+    if ours.run is not None:
+        import sse_pplx
+        version = getattr(sse_pplx, "__version__", "?")
+        where = f"{version} from {os.path.dirname(sse_pplx.__file__ or '')}"
+    else:
+        where = f"not available ({ours.skip_reason})"
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(terse=True),
+        "cpus": os.cpu_count(),
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "sse_pplx": where,
+        "versions": {a.name: a.version for a in adapters if a.dist},
+        "rounds": args.rounds,
+        "budget_s": args.budget,
+        "slow_threshold_s": args.slow_threshold,
+        "slow_rounds": args.slow_rounds,
+        "quick": args.quick,
+        "relative_to": REFERENCE if ours.run is not None else BASELINE,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    adapters = select_adapters(args)
+    meta = environment(args, adapters)
+    policy = RoundPolicy(args.rounds, args.budget, args.slow_threshold, args.slow_rounds)
+    if adapters[0].run is None:
+        progress(f"sse_pplx skipped: {adapters[0].skip_reason}; comparing against the baseline\n", prefix=False)
+    started = time.perf_counter()
+    cells, workloads = run_matrix(build_matrix(args), adapters, policy)
+    linearity = None
+    if not args.no_linearity:
+        sizes = (MIB // 4, MIB // 2) if args.quick else (MIB, 2 * MIB)
+        linearity = linearity_check(adapters[0], sizes, policy)
+    extra, summary = summary_lines(cells, linearity)
+    meta["wall_time_s"] = round(time.perf_counter() - started, 1)
+    extra.append(f"- total benchmark wall time: {meta['wall_time_s']:.0f} s")
+    report = markdown_report(cells, workloads, adapters, meta, extra)
+    sys.stdout.write(report)
+    if args.markdown:
+        with open(args.markdown, "w", encoding="utf-8") as fh:
+            fh.write(report)
+    if args.json:
+        payload = {"meta": meta, "summary": summary,
+                   "cells": [{**asdict(c), "median": c.median} for c in cells]}
+        with open(args.json, "w", encoding="utf-8") as fh:
+            json.dump(payload, fh, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""The immutable objects the parser produces: ServerSentEvent and Comment.
+
+Both are tuple subclasses with empty ``__slots__``: immutable, hashable, cheap
+to build (the parser creates them with ``tuple.__new__``, a single C call, which
+is the largest per-event cost saved in the hot loop) and with C-speed attribute
+access.  Equality compares the type too, so an event never equals a plain tuple
+or an object of the other class.
+"""
+
+from __future__ import annotations
+
+from operator import itemgetter
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Optional
+
+__all__ = ["Comment", "ServerSentEvent"]
+
+_new = tuple.__new__
+
+
+class ServerSentEvent(tuple):  # type: ignore[type-arg]
+    """One dispatched event (WHATWG HTML §9.2.6, "dispatch the event").
+
+    Attributes:
+        event: the event type; ``"message"`` when the block had no (or an empty) ``event`` field.
+        data: the data buffer with its one trailing LF removed.
+        id: the last event ID at dispatch time (sticky across events, like
+            ``MessageEvent.lastEventId``); ``""`` when none was ever set or it was cleared.
+        retry: the reconnection time in ms given by a valid ``retry`` field in this
+            event's own block, else ``None`` (the parser's ``retry`` keeps the sticky value).
+    """
+
+    __slots__ = ()
+
+    def __new__(
+        cls,
+        data: str = "",
+        event: str = "message",
+        id: str = "",
+        retry: Optional[int] = None,
+    ) -> ServerSentEvent:
+        return _new(cls, (event, data, id, retry))
+
+    if TYPE_CHECKING:  # pragma: no cover
+        event: str
+        data: str
+        id: str
+        retry: Optional[int]
+    else:
+        event = property(itemgetter(0), doc="The event type (default 'message').")
+        data = property(itemgetter(1), doc="The event's data.")
+        id = property(itemgetter(2), doc="The last event ID at dispatch.")
+        retry = property(itemgetter(3), doc="The retry field of this event's block, or None.")
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and tuple.__eq__(self, other)  # type: ignore[arg-type]
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    __hash__ = tuple.__hash__
+
+    def __repr__(self) -> str:
+        event, data, id_, retry = self
+        parts = [f"data={data!r}"]
+        if event != "message":
+            parts.append(f"event={event!r}")
+        if id_:
+            parts.append(f"id={id_!r}")
+        if retry is not None:
+            parts.append(f"retry={retry!r}")
+        return f"ServerSentEvent({', '.join(parts)})"
+
+    def __getnewargs__(self) -> tuple:  # type: ignore[type-arg,override]
+        # pickle/copy call __new__ with these positional arguments
+        return (self[1], self[0], self[2], self[3])
+
+
+class Comment(tuple):  # type: ignore[type-arg]
+    """A comment line (``:`` first), returned only by ``SSEParser(comments=True)``.
+
+    Attributes:
+        text: what follows the colon, with exactly one leading space removed.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, text: str = "") -> Comment:
+        return _new(cls, (text,))
+
+    if TYPE_CHECKING:  # pragma: no cover
+        text: str
+    else:
+        text = property(itemgetter(0), doc="The comment's text.")
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and tuple.__eq__(self, other)  # type: ignore[arg-type]
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    __hash__ = tuple.__hash__
+
+    def __repr__(self) -> str:
+        return f"Comment({self[0]!r})"
+
+    def __getnewargs__(self) -> tuple:  # type: ignore[type-arg,override]
+        return (self[0],)

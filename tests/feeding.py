@@ -1,0 +1,456 @@
+"""The one shared way every parser test feeds bytes to :class:`sse_pplx.SSEParser`.
+
+Chunk boundaries must never change what the parser produces (docs/parser-contract.md:
+"Any chunking of the same bytes gives the same events and final state").  Bugs of exactly
+this class recur in peer libraries (rexxars/eventsource-parser#17, a CRLF split across
+chunks; btubbs/sseclient#38, UTF-8 split across reads; psf/requests#3980), so no parser
+test feeds a stream only one way: :func:`feed_all_ways` feeds it
+
+* whole,
+* byte by byte,
+* split at every single split point into two chunks (inputs up to ``EXHAUSTIVE_LIMIT``
+  bytes; longer inputs get a seeded sample of split points plus seeded random chunkings),
+* split at every pair of split points into three chunks (inputs up to
+  ``THREE_WAY_LIMIT`` bytes),
+
+and asserts that every way yields the same items and the same final state.
+
+This module also holds :func:`reference_parse`, a deliberately simple, spec-literal
+transcription of WHATWG HTML §9.2.5/§9.2.6 that works on the whole byte string at once.  It
+is the clean-room oracle for the property tests and tells
+:func:`assert_events_as_soon_as_complete` at which byte each item must come out.  It was
+written from the specification only, never from the implementation.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Sequence, Union
+
+from sse_pplx import Comment, ServerSentEvent, SSEParser
+
+Item = Union[ServerSentEvent, Comment]
+
+#: Inputs up to this many bytes are split at *every* split point.
+EXHAUSTIVE_LIMIT = 300
+#: Inputs up to this many bytes are also split at every pair of split points.
+THREE_WAY_LIMIT = 40
+#: For longer inputs: how many sampled split points and random chunkings.
+SAMPLED_SPLITS = 96
+RANDOM_CHUNKINGS = 24
+_SEED = 20240229
+
+
+@dataclass(frozen=True)
+class FeedResult:
+    """What one parse produced; identical for every chunking (asserted)."""
+
+    events: list[Any]
+    """Every item returned by ``feed()`` calls, in order (events, and comments when
+    ``comments=True``), followed by whatever ``close()`` returned."""
+    last_event_id: str
+    """``parser.last_event_id`` after ``close()``."""
+    retry: int | None
+    """``parser.retry`` after ``close()``."""
+    truncated: bool
+    incomplete_event: ServerSentEvent | None
+    close_events: list[Any] = field(default_factory=list)
+    """What ``close()`` itself returned (the contract says always ``[]``)."""
+    pre_close_last_event_id: str = ""
+    """``parser.last_event_id`` after the last ``feed()``, before ``close()``."""
+    pre_close_retry: int | None = None
+
+    @property
+    def data(self) -> list[str]:
+        """The ``.data`` of every ServerSentEvent, for terse assertions."""
+        return [e.data for e in self.events if isinstance(e, ServerSentEvent)]
+
+    @property
+    def server_sent_events(self) -> list[ServerSentEvent]:
+        return [e for e in self.events if isinstance(e, ServerSentEvent)]
+
+    @property
+    def comments(self) -> list[Comment]:
+        return [e for e in self.events if isinstance(e, Comment)]
+
+
+# --------------------------------------------------------------------------------------
+# Chunkings
+# --------------------------------------------------------------------------------------
+
+
+def _split(data: bytes, points: Sequence[int]) -> list[bytes]:
+    out: list[bytes] = []
+    prev = 0
+    for p in points:
+        out.append(data[prev:p])
+        prev = p
+    out.append(data[prev:])
+    return out
+
+
+def iter_chunkings(data: bytes) -> Iterator[tuple[str, list[bytes]]]:
+    """Yield ``(name, chunks)`` for every way :func:`feed_all_ways` feeds ``data``.
+
+    ``b"".join(chunks) == data`` always holds.  Names say which chunking it is, so a
+    failure message can name it.
+    """
+    n = len(data)
+    yield "whole", [data]
+    yield "byte by byte", [data[i : i + 1] for i in range(n)]
+    if n <= EXHAUSTIVE_LIMIT:
+        for i in range(1, n):
+            yield f"split at {i}", _split(data, [i])
+        if n <= THREE_WAY_LIMIT:
+            for i in range(1, n):
+                for j in range(i + 1, n):
+                    yield f"split at {i} and {j}", _split(data, [i, j])
+        return
+    rng = random.Random(_SEED ^ n)
+    for i in sorted(rng.sample(range(1, n), min(SAMPLED_SPLITS, n - 1))):
+        yield f"split at {i}", _split(data, [i])
+    for size in (2, 3, 7, 64, 1000, 4096):
+        if size < n:
+            yield f"fixed chunks of {size}", [data[i : i + size] for i in range(0, n, size)]
+    for k in range(RANDOM_CHUNKINGS):
+        max_chunk = rng.choice([2, 5, 16, 100, max(2, n // 3)])
+        points: list[int] = []
+        pos = 0
+        while True:
+            pos += rng.randint(1, max_chunk)
+            if pos >= n:
+                break
+            points.append(pos)
+        yield f"random chunking #{k} (seed {_SEED ^ n}, points {points[:8]}...)", _split(data, points)
+
+
+def _describe(name: str, chunks: list[bytes]) -> str:
+    shown = chunks if len(chunks) <= 6 else chunks[:3] + [b"..."] + chunks[-2:]
+    return f"{name}: {len(chunks)} chunks {shown!r}"
+
+
+# --------------------------------------------------------------------------------------
+# Feeding
+# --------------------------------------------------------------------------------------
+
+
+def _check_items(items: Any, where: str, comments: bool) -> list[Any]:
+    assert isinstance(items, list), f"{where} returned {type(items).__name__}, not a list"
+    for item in items:
+        assert isinstance(item, (ServerSentEvent, Comment)), f"{where} returned {item!r}"
+        if not comments:
+            assert not isinstance(item, Comment), f"{where} returned a Comment with comments=False"
+    return items
+
+
+def feed_chunks(chunks: Sequence[bytes], **parser_kwargs: Any) -> FeedResult:
+    """Feed ``chunks`` to a fresh parser, then ``close()`` it; return what came out."""
+    comments = bool(parser_kwargs.get("comments", False))
+    parser = SSEParser(**parser_kwargs)
+    events: list[Any] = []
+    for index, chunk in enumerate(chunks):
+        events.extend(_check_items(parser.feed(chunk), f"feed() #{index}", comments))
+    pre_id, pre_retry = parser.last_event_id, parser.retry
+    closed = _check_items(parser.close(), "close()", comments)
+    events.extend(closed)
+    truncated = parser.truncated
+    assert isinstance(truncated, bool), f"truncated is {truncated!r}, not a bool"
+    incomplete = parser.incomplete_event
+    assert incomplete is None or isinstance(incomplete, ServerSentEvent), repr(incomplete)
+    return FeedResult(
+        events=events,
+        last_event_id=parser.last_event_id,
+        retry=parser.retry,
+        truncated=truncated,
+        incomplete_event=incomplete,
+        close_events=list(closed),
+        pre_close_last_event_id=pre_id,
+        pre_close_retry=pre_retry,
+    )
+
+
+def feed_all_ways(data: bytes, **parser_kwargs: Any) -> FeedResult:
+    """Feed ``data`` every way (see module doc); assert all agree; return the result.
+
+    Also asserts that ``close()`` returned ``[]`` (the contract: an unterminated event is
+    discarded, so ``close()`` never returns an item).
+    """
+    assert isinstance(data, bytes)
+    reference: FeedResult | None = None
+    reference_name = ""
+    for name, chunks in iter_chunkings(data):
+        assert b"".join(chunks) == data
+        try:
+            result = feed_chunks(chunks, **parser_kwargs)
+        except AssertionError as exc:
+            raise AssertionError(f"{_describe(name, chunks)}: {exc}") from exc
+        except Exception as exc:  # noqa: BLE001 - report which chunking blew up
+            raise AssertionError(
+                f"{_describe(name, chunks)}: raised {type(exc).__name__}: {exc}"
+            ) from exc
+        if reference is None:
+            reference, reference_name = result, name
+            assert result.close_events == [], (
+                f"close() returned {result.close_events!r}; the contract says an "
+                "unterminated event is discarded and close() returns []"
+            )
+            continue
+        if result != reference:
+            diffs = [
+                f"  {attr}: {getattr(result, attr)!r}\n    {reference_name}: {getattr(reference, attr)!r}"
+                for attr in (
+                    "events",
+                    "pre_close_last_event_id",
+                    "pre_close_retry",
+                    "last_event_id",
+                    "retry",
+                    "truncated",
+                    "incomplete_event",
+                    "close_events",
+                )
+                if getattr(result, attr) != getattr(reference, attr)
+            ]
+            raise AssertionError(
+                f"chunking changed the result for {data!r}\n"
+                f"{_describe(name, chunks)} differs from '{reference_name}':\n" + "\n".join(diffs)
+            )
+    assert reference is not None
+    return reference
+
+
+@dataclass(frozen=True)
+class RaisedResult:
+    """What a parse that must fail produced; identical for every chunking (asserted)."""
+
+    events: list[Any]
+    """Items returned by ``feed()`` calls before the failing one, plus ``exc.events``."""
+    exc_type: type
+    limit: str | None
+    value: int | None
+
+
+def expect_raises_all_ways(data: bytes, exc_type: type[BaseException], **parser_kwargs: Any) -> RaisedResult:
+    """Feed ``data`` every way; every way must raise ``exc_type`` from some ``feed()``.
+
+    Asserts the exception type (exactly, not a subclass), ``.limit``/``.value`` where the
+    exception has them, and that the items returned before the error plus ``exc.events``
+    are the same list for every chunking (nothing lost, nothing duplicated).
+    """
+    comments = bool(parser_kwargs.get("comments", False))
+    reference: RaisedResult | None = None
+    reference_name = ""
+    for name, chunks in iter_chunkings(data):
+        parser = SSEParser(**parser_kwargs)
+        got: list[Any] = []
+        raised: BaseException | None = None
+        for index, chunk in enumerate(chunks):
+            try:
+                got.extend(_check_items(parser.feed(chunk), f"feed() #{index}", comments))
+            except exc_type as exc:
+                raised = exc
+                exc_events = getattr(exc, "events", None)
+                assert isinstance(exc_events, list), (
+                    f"{_describe(name, chunks)}: {type(exc).__name__}.events is {exc_events!r}"
+                )
+                got.extend(_check_items(exc_events, f"exc.events of feed() #{index}", comments))
+                break
+            except Exception as exc:  # noqa: BLE001
+                raise AssertionError(
+                    f"{_describe(name, chunks)}: feed() #{index} raised {type(exc).__name__}: {exc}, "
+                    f"expected {exc_type.__name__}"
+                ) from exc
+        assert raised is not None, f"{_describe(name, chunks)}: no feed() raised {exc_type.__name__}"
+        assert type(raised) is exc_type, (
+            f"{_describe(name, chunks)}: raised {type(raised).__name__}, expected exactly {exc_type.__name__}"
+        )
+        result = RaisedResult(
+            events=got,
+            exc_type=type(raised),
+            limit=getattr(raised, "limit", None),
+            value=getattr(raised, "value", None),
+        )
+        if reference is None:
+            reference, reference_name = result, name
+        elif result != reference:
+            raise AssertionError(
+                f"chunking changed the failure for {data[:200]!r}...\n"
+                f"{_describe(name, chunks)}: {result!r}\n'{reference_name}': {reference!r}"
+            )
+    assert reference is not None
+    return reference
+
+
+def assert_events_as_soon_as_complete(data: bytes, **parser_kwargs: Any) -> None:
+    """Feed ``data`` byte by byte; each item must come out of the very ``feed()`` call that
+    delivered the last byte of its terminating line ending.
+
+    For a CR LF line ending the CR suffices: "a single U+000D CARRIAGE RETURN (CR)
+    character not followed by a U+000A LINE FEED (LF) character" ends a line, and a CR is
+    a complete line end whatever follows, so an event must not wait for the next byte
+    (btubbs/sseclient#8 is what waiting costs users).  Expected positions come from
+    :func:`reference_parse`.  Also checks the items themselves against the reference.
+    """
+    comments = bool(parser_kwargs.get("comments", False))
+    ref = reference_parse(data, comments=comments, last_event_id=parser_kwargs.get("last_event_id", ""))
+    expected = [(pos, item) for pos, item in ref.positioned_items]
+    parser = SSEParser(**parser_kwargs)
+    actual: list[tuple[int, Any]] = []
+    for i in range(len(data)):
+        for item in parser.feed(data[i : i + 1]):
+            actual.append((i, item))
+    assert [item for _, item in actual] == [item for _, item in expected], (
+        f"items differ from the reference for {data!r}:\n  got      {actual!r}\n  expected {expected!r}"
+    )
+    assert actual == expected, (
+        "an item came out of a later feed() than the one delivering the end of its line "
+        f"(pairs are (byte index, item)) for {data!r}:\n  got      {actual!r}\n  expected {expected!r}"
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Spec-literal reference (oracle)
+# --------------------------------------------------------------------------------------
+
+_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass
+class ReferenceResult:
+    positioned_items: list[tuple[int, Any]]
+    """(index of the byte that ended the dispatching/comment line, item)."""
+    last_event_id: str
+    """Last event ID buffer after every *complete* line (before EOF handling)."""
+    retry: int | None
+    """Reconnection time after every complete line."""
+    truncated: bool | None
+    """True/False where the contract is unambiguous, None where it is not (the stream ended
+    after complete field/comment lines of a block that has no data)."""
+    incomplete_event: ServerSentEvent | None
+    """The event a blank line would have dispatched, the partial last line processed as if
+    terminated (contract wording)."""
+
+    @property
+    def items(self) -> list[Any]:
+        return [item for _, item in self.positioned_items]
+
+
+def split_lines(data: bytes) -> tuple[list[tuple[bytes, int]], bytes]:
+    """Split raw bytes into ``(line, index of the byte ending it)`` and the partial tail.
+
+    "a U+000D CARRIAGE RETURN U+000A LINE FEED (CRLF) character pair, a single U+000A LINE
+    FEED (LF) character not preceded by a U+000D CARRIAGE RETURN (CR) character, and a
+    single U+000D CARRIAGE RETURN (CR) character not followed by a U+000A LINE FEED (LF)
+    character being the ways in which a line can end."  CR and LF are ASCII and never occur
+    inside a UTF-8 sequence, so splitting bytes and decoding each line is the same as
+    decoding first.  For CRLF the recorded index is the CR's.
+    """
+    lines: list[tuple[bytes, int]] = []
+    start = i = 0
+    n = len(data)
+    while i < n:
+        byte = data[i]
+        if byte == 0x0D:
+            lines.append((data[start:i], i))
+            i += 2 if i + 1 < n and data[i + 1] == 0x0A else 1
+            start = i
+        elif byte == 0x0A:
+            lines.append((data[start:i], i))
+            i += 1
+            start = i
+        else:
+            i += 1
+    return lines, data[start:]
+
+
+def reference_parse(data: bytes, *, comments: bool = False, last_event_id: str = "") -> ReferenceResult:
+    """Parse a complete byte stream the way WHATWG HTML §9.2.6 words it, step by step."""
+    # "The UTF-8 decode algorithm strips one leading UTF-8 Byte Order Mark (BOM), if any."
+    body = data[3:] if data.startswith(_BOM) else data
+    offset = len(data) - len(body)
+    raw_lines, partial_raw = split_lines(body)
+
+    data_buffer = ""
+    event_type = ""
+    last_id = last_event_id
+    retry: int | None = None
+    block_retry: int | None = None
+    block_has_lines = False
+    out: list[tuple[int, Any]] = []
+
+    def process_field(name: str, value: str) -> None:
+        nonlocal data_buffer, event_type, last_id, retry, block_retry
+        if name == "event":
+            event_type = value
+        elif name == "data":
+            data_buffer += value + "\n"
+        elif name == "id":
+            if "\x00" not in value:
+                last_id = value
+        elif name == "retry":
+            if value and all(c in "0123456789" for c in value):
+                retry = block_retry = int(value)
+        # otherwise: "The field is ignored."
+
+    def process_line(line: str, end: int | None) -> None:
+        nonlocal data_buffer, event_type, block_retry, block_has_lines
+        if line == "":
+            if data_buffer:
+                payload = data_buffer[:-1] if data_buffer.endswith("\n") else data_buffer
+                event = ServerSentEvent(
+                    data=payload, event=event_type or "message", id=last_id, retry=block_retry
+                )
+                if end is not None:
+                    out.append((end, event))
+            data_buffer = ""
+            event_type = ""
+            block_retry = None
+            block_has_lines = False
+            return
+        block_has_lines = True
+        if line.startswith(":"):
+            if comments and end is not None:
+                text = line[1:]
+                out.append((end, Comment(text[1:] if text.startswith(" ") else text)))
+            return
+        if ":" in line:
+            name, _, value = line.partition(":")
+            if value.startswith(" "):
+                value = value[1:]
+            process_field(name, value)
+        else:
+            process_field(line, "")
+
+    for raw, end in raw_lines:
+        process_line(raw.decode("utf-8", "replace"), end + offset)
+
+    final_id, final_retry = last_id, retry
+    partial = partial_raw.decode("utf-8", "replace")
+    if partial:
+        truncated: bool | None = True
+    elif data_buffer:
+        truncated = True
+    elif block_has_lines:
+        truncated = None  # "ended inside an event"? the contract does not pin this case down
+    else:
+        truncated = False
+    # incomplete_event: the partial last line processed as if terminated, then a blank line
+    if partial:
+        process_line(partial, None)
+    incomplete = (
+        ServerSentEvent(
+            data=data_buffer[:-1] if data_buffer.endswith("\n") else data_buffer,
+            event=event_type or "message",
+            id=last_id,
+            retry=block_retry,
+        )
+        if data_buffer
+        else None
+    )
+    return ReferenceResult(
+        positioned_items=out,
+        last_event_id=final_id,
+        retry=final_retry,
+        truncated=truncated,
+        incomplete_event=incomplete,
+    )
