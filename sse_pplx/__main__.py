@@ -23,7 +23,7 @@ from .parser import SSEParser, iter_events
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import BinaryIO, Iterator, List, Optional
+    from typing import BinaryIO, Dict, Iterator, List, Optional
 
 
 def _read_chunks(stream: BinaryIO, size: int = 65536) -> Iterator[bytes]:
@@ -48,8 +48,11 @@ def _demo(seed: int) -> int:
         step = rng.randint(1, 97)
         chunks.append(raw[pos : pos + step])
         pos += step
-    print(f"sse_pplx {__version__}: parsing a recorded-shape Perplexity stream ({len(raw)} bytes) "
-          f"in {len(chunks)} chunks of 1-97 bytes", file=sys.stderr)
+    print(
+        f"sse_pplx {__version__}: parsing a recorded-shape Perplexity stream ({len(raw)} bytes) "
+        f"in {len(chunks)} chunks of 1-97 bytes",
+        file=sys.stderr,
+    )
     last = None
     parser = SSEParser()
     for chunk in chunks:
@@ -62,8 +65,10 @@ def _demo(seed: int) -> int:
         for number, url in enumerate(last.get("citations") or [], 1):
             print(f"[{number}] {url}")
         usage = last.get("usage") or {}
-        print(f"usage: {usage.get('prompt_tokens')} prompt + {usage.get('completion_tokens')} completion tokens"
-              f", finish_reason: {last['choices'][0].get('finish_reason')}")
+        print(
+            f"usage: {usage.get('prompt_tokens')} prompt + {usage.get('completion_tokens')} completion tokens"
+            f", finish_reason: {last['choices'][0].get('finish_reason')}"
+        )
     print("stream ended: " + ("cut off inside an event" if parser.truncated else "cleanly"), file=sys.stderr)
     return 0
 
@@ -72,7 +77,7 @@ def _dump(stream: BinaryIO) -> int:
     import json
 
     for event in iter_events(_read_chunks(stream)):
-        record = {"event": event.event, "data": event.data, "id": event.id}
+        record: Dict[str, object] = {"event": event.event, "data": event.data, "id": event.id}
         if event.retry is not None:
             record["retry"] = event.retry
         print(json.dumps(record, ensure_ascii=False), flush=True)

@@ -51,7 +51,7 @@ from .errors import LimitExceeded
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import List, Optional
+    from typing import Optional
 
 __all__ = ["BOM", "LineLimitExceeded", "LineSplitter"]
 

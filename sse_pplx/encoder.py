@@ -76,8 +76,8 @@ def encode_event(
     if data is not None:
         if not isinstance(data, str):
             raise UsageError(f"data must be a str, not {type(data).__name__}")
-        for value in data.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-            lines.append("data: " + value if value else "data")
+        values = data.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        lines.extend("data: " + value if value else "data" for value in values)
         fields = True
     if fields:
         lines.append("")

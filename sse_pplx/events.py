@@ -55,7 +55,7 @@ class ServerSentEvent(tuple):  # type: ignore[type-arg]
         retry = property(itemgetter(3), doc="The retry field of this event's block, or None.")
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and tuple.__eq__(self, other)  # type: ignore[arg-type]
+        return type(other) is type(self) and tuple.__eq__(self, other)
 
     def __ne__(self, other: object) -> bool:
         return not self.__eq__(other)
@@ -73,7 +73,7 @@ class ServerSentEvent(tuple):  # type: ignore[type-arg]
             parts.append(f"retry={retry!r}")
         return f"ServerSentEvent({', '.join(parts)})"
 
-    def __getnewargs__(self) -> tuple:  # type: ignore[type-arg,override]
+    def __getnewargs__(self) -> tuple:  # type: ignore[type-arg]
         # pickle/copy call __new__ with these positional arguments
         return (self[1], self[0], self[2], self[3])
 
@@ -96,7 +96,7 @@ class Comment(tuple):  # type: ignore[type-arg]
         text = property(itemgetter(0), doc="The comment's text.")
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and tuple.__eq__(self, other)  # type: ignore[arg-type]
+        return type(other) is type(self) and tuple.__eq__(self, other)
 
     def __ne__(self, other: object) -> bool:
         return not self.__eq__(other)
@@ -106,5 +106,5 @@ class Comment(tuple):  # type: ignore[type-arg]
     def __repr__(self) -> str:
         return f"Comment({self[0]!r})"
 
-    def __getnewargs__(self) -> tuple:  # type: ignore[type-arg,override]
+    def __getnewargs__(self) -> tuple:  # type: ignore[type-arg]
         return (self[0],)

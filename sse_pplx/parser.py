@@ -22,15 +22,42 @@ from __future__ import annotations
 
 from itertools import repeat as _repeat
 
+from ._lines import UNLIMITED, LineLimitExceeded, LineSplitter
 from .errors import LimitExceeded, ParserTerminated, UsageError
 from .events import Comment, ServerSentEvent
-from ._lines import UNLIMITED, LineLimitExceeded, LineSplitter
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import AsyncIterable, AsyncIterator, Iterable, Iterator, List, Optional, Tuple, Union
+    from typing import (
+        Any,
+        AsyncIterable,
+        AsyncIterator,
+        Generic,
+        Iterable,
+        Iterator,
+        List,
+        Literal,
+        Optional,
+        TypeVar,
+        Union,
+        overload,
+    )
 
     Item = Union[ServerSentEvent, Comment]
+    _E = TypeVar("_E", ServerSentEvent, Item)
+
+    class _Yields(Generic[_E]):
+        """For type checkers only: SSEParser[ServerSentEvent] unless comments=True."""
+
+else:
+    # At run time the parser is not generic (importing typing would cost
+    # milliseconds at import); subscripting it still works for annotations.
+    class _Yields:
+        __slots__ = ()
+
+        def __class_getitem__(cls, item: object) -> type:
+            return cls
+
 
 __all__ = [
     "DEFAULT_MAX_EVENT_BYTES",
@@ -71,7 +98,7 @@ def _text(raw: bytes) -> str:
         return raw.decode("utf-8", "replace")
 
 
-class SSEParser(LineSplitter):
+class SSEParser(LineSplitter, _Yields["_E"]):
     """Incremental parser of one ``text/event-stream``.
 
     Args:
@@ -99,6 +126,28 @@ class SSEParser(LineSplitter):
         "retry",
         "truncated",
     )
+
+    if TYPE_CHECKING:  # pragma: no cover
+
+        @overload
+        def __init__(
+            self: SSEParser[ServerSentEvent],
+            *,
+            max_line_bytes: Optional[int] = ...,
+            max_event_bytes: Optional[int] = ...,
+            comments: Literal[False] = False,
+            last_event_id: str = "",
+        ) -> None: ...
+
+        @overload
+        def __init__(
+            self: SSEParser[Item],
+            *,
+            max_line_bytes: Optional[int] = ...,
+            max_event_bytes: Optional[int] = ...,
+            comments: bool,
+            last_event_id: str = "",
+        ) -> None: ...
 
     def __init__(
         self,
@@ -133,7 +182,7 @@ class SSEParser(LineSplitter):
 
     # -- public API -------------------------------------------------------
 
-    def feed(self, data: Union[bytes, bytearray, memoryview]) -> List[Item]:
+    def feed(self, data: Union[bytes, bytearray, memoryview]) -> List[_E]:
         """Parse a chunk; return the events (and comments) it completed, in order.
 
         Any chunking of the same bytes gives the same results.  ``feed(b"")``
@@ -159,19 +208,20 @@ class SSEParser(LineSplitter):
             return self._feed_lines(b"")  # raises LimitExceeded
         return []
 
-    def _feed_lines(self, data: bytes) -> List[Item]:
+    def _feed_lines(self, data: bytes) -> List[_E]:
         try:
             batch = self._split(data)
         except LineLimitExceeded as exc:
             self._terminated = True
             error = LimitExceeded(exc.limit, exc.value, exc.size)
-            error.events = self._batch(exc.batch) if exc.batch else []
+            salvaged: List[Any] = self._batch(exc.batch) if exc.batch else []
+            error.events = salvaged
             raise error from None
         if not batch:
             return []
         return self._batch(batch)
 
-    def close(self) -> List[Item]:
+    def close(self) -> List[_E]:
         """End of stream.  Returns ``[]``: per spec an unterminated event is discarded.
 
         "Once the end of the file is reached, any pending data must be
@@ -195,7 +245,7 @@ class SSEParser(LineSplitter):
             # Discarded input must not change the visible state.
             saved = (self.last_event_id, self.retry)
             if partial:
-                try:
+                try:  # noqa: SIM105 - contextlib is not imported by the core
                     self._field(partial, [])
                 except LimitExceeded:
                     pass  # the cut-off line alone passes the event limit: keep what was complete
@@ -236,14 +286,15 @@ class SSEParser(LineSplitter):
         text = _text(data[0] if len(data) == 1 else _LF.join(data))
         return _new(_EVENT, (self._event_type or "message", text, self.last_event_id, self._block_retry))
 
-    def _batch(self, batch: bytes) -> List[Item]:
+    def _batch(self, batch: bytes) -> List[_E]:
         """Interpret one LF-terminated batch of complete lines."""
+        out: List[Any]
         # Everything after the last blank line belongs to a block still open.
         end = batch.rfind(_BLANK)
         if end < 0:
             lines = batch.split(_LF)
             lines.pop()
-            out: List[Item] = []
+            out = []
             self._lines_of(lines, out)
             return out
         if (
@@ -263,7 +314,8 @@ class SSEParser(LineSplitter):
                     texts: Iterable[str] = list(map(bytes.decode, values))
                 except UnicodeDecodeError:
                     texts = map(_text, values)
-                out = list(map(_new, _repeat(_EVENT), zip(_repeat("message"), texts, _repeat(last_id), _repeat(None))))
+                fields = zip(_repeat("message"), texts, _repeat(last_id), _repeat(None))
+                out = list(map(_new, _repeat(_EVENT), fields))
                 if end + 2 < len(batch):
                     lines = batch[end + 2 :].split(_LF)
                     lines.pop()
@@ -271,9 +323,9 @@ class SSEParser(LineSplitter):
                 return out
         return self._blocks(batch)
 
-    def _blocks(self, batch: bytes) -> List[Item]:
+    def _blocks(self, batch: bytes) -> List[_E]:
         """The general path: block by block, with a fast case for one-line data blocks."""
-        out: List[Item] = []
+        out: List[Any] = []
         blocks = batch.split(_BLANK)
         # After the last blank line: complete lines of a block that is still
         # open (each ends with LF), or b"" when the batch ended with a blank line.
@@ -304,7 +356,7 @@ class SSEParser(LineSplitter):
             self._lines_of(lines, out)
         return out
 
-    def _block(self, block: bytes, out: List[Item]) -> None:
+    def _block(self, block: bytes, out: List[Any]) -> None:
         """The lines of one block, then the blank line that ended it."""
         self._lines_of(block.split(_LF), out)
         if self._data:
@@ -316,7 +368,7 @@ class SSEParser(LineSplitter):
         self._event_type = ""
         self._block_retry = None
 
-    def _lines_of(self, lines: List[bytes], out: List[Item]) -> None:
+    def _lines_of(self, lines: List[bytes], out: List[Any]) -> None:
         """Process the lines of one block (a blank line among them dispatches)."""
         for line in lines:
             if not line:
@@ -330,7 +382,7 @@ class SSEParser(LineSplitter):
             else:
                 self._field(line, out)
 
-    def _field(self, line: bytes, out: List[Item]) -> None:
+    def _field(self, line: bytes, out: List[Any]) -> None:
         """Process one non-blank line, quoting the steps of §9.2.6."""
         colon = line.find(b":")
         if colon == 0:
@@ -370,36 +422,123 @@ class SSEParser(LineSplitter):
             # event ID buffer to the field value. Otherwise, ignore the field."
             if b"\x00" not in value:
                 self.last_event_id = _text(value)
-        elif field == b"retry":
+        elif field == b"retry" and value.isdigit():
             # "If the field value consists of only ASCII digits, then interpret
             # the field value as an integer in base ten, and set the event
             # stream's reconnection time to that integer. Otherwise, ignore the
             # field."  (bytes.isdigit is ASCII-only: no other scripts' digits.)
-            if value.isdigit():
-                self.retry = self._block_retry = int(value)
+            self.retry = self._block_retry = int(value)
         # "Otherwise: The field is ignored."
 
 
-def iter_events(chunks: Iterable[bytes], **parser_kwargs: object) -> Iterator[Item]:
+if TYPE_CHECKING:  # pragma: no cover
+
+    @overload
+    def iter_events(
+        chunks: Iterable[bytes],
+        *,
+        max_line_bytes: Optional[int] = ...,
+        max_event_bytes: Optional[int] = ...,
+        comments: Literal[False] = False,
+        last_event_id: str = "",
+    ) -> Iterator[ServerSentEvent]: ...
+
+    @overload
+    def iter_events(
+        chunks: Iterable[bytes],
+        *,
+        max_line_bytes: Optional[int] = ...,
+        max_event_bytes: Optional[int] = ...,
+        comments: bool,
+        last_event_id: str = "",
+    ) -> Iterator[Item]: ...
+
+
+def iter_events(
+    chunks: Iterable[bytes],
+    *,
+    max_line_bytes: Optional[int] = DEFAULT_MAX_LINE_BYTES,
+    max_event_bytes: Optional[int] = DEFAULT_MAX_EVENT_BYTES,
+    comments: bool = False,
+    last_event_id: str = "",
+) -> Iterator[Item]:
     """Parse any iterable of byte chunks, yielding each event as soon as it is complete.
 
-    It never reads ahead: an event is yielded before the next chunk is pulled.
-    Keyword arguments go to :class:`SSEParser`.  At the end of ``chunks`` the
-    parser is closed (an unterminated event is discarded, per spec).
+    It never reads ahead: every event a chunk completes is yielded before the
+    next chunk is pulled.  The keyword arguments are :class:`SSEParser`'s.  At
+    the end of ``chunks`` the parser is closed (an unterminated event is
+    discarded, per spec).
+
+    Raises:
+        LimitExceeded: as :meth:`SSEParser.feed`; the events completed before
+            it have been yielded first, so nothing is lost.
     """
-    parser = SSEParser(**parser_kwargs)  # type: ignore[arg-type]
+    parser: SSEParser[Item] = SSEParser(
+        max_line_bytes=max_line_bytes,
+        max_event_bytes=max_event_bytes,
+        comments=comments,
+        last_event_id=last_event_id,
+    )
     feed = parser.feed
     for chunk in chunks:
-        yield from feed(chunk)
+        try:
+            items = feed(chunk)
+        except LimitExceeded as exc:
+            yield from exc.events
+            exc.events = []
+            raise
+        yield from items
     parser.close()
 
 
-async def aiter_events(chunks: AsyncIterable[bytes], **parser_kwargs: object) -> AsyncIterator[Item]:
-    """The async twin of :func:`iter_events`: works with any async byte iterator
-    (httpx, aiohttp, trio, anyio streams) and imports no event loop."""
-    parser = SSEParser(**parser_kwargs)  # type: ignore[arg-type]
+if TYPE_CHECKING:  # pragma: no cover
+
+    @overload
+    def aiter_events(
+        chunks: AsyncIterable[bytes],
+        *,
+        max_line_bytes: Optional[int] = ...,
+        max_event_bytes: Optional[int] = ...,
+        comments: Literal[False] = False,
+        last_event_id: str = "",
+    ) -> AsyncIterator[ServerSentEvent]: ...
+
+    @overload
+    def aiter_events(
+        chunks: AsyncIterable[bytes],
+        *,
+        max_line_bytes: Optional[int] = ...,
+        max_event_bytes: Optional[int] = ...,
+        comments: bool,
+        last_event_id: str = "",
+    ) -> AsyncIterator[Item]: ...
+
+
+async def aiter_events(
+    chunks: AsyncIterable[bytes],
+    *,
+    max_line_bytes: Optional[int] = DEFAULT_MAX_LINE_BYTES,
+    max_event_bytes: Optional[int] = DEFAULT_MAX_EVENT_BYTES,
+    comments: bool = False,
+    last_event_id: str = "",
+) -> AsyncIterator[Item]:
+    """The async twin of :func:`iter_events`, for any async byte iterator
+    (httpx, aiohttp, trio and anyio streams); it imports no event loop."""
+    parser: SSEParser[Item] = SSEParser(
+        max_line_bytes=max_line_bytes,
+        max_event_bytes=max_event_bytes,
+        comments=comments,
+        last_event_id=last_event_id,
+    )
     feed = parser.feed
     async for chunk in chunks:
-        for item in feed(chunk):
+        try:
+            items = feed(chunk)
+        except LimitExceeded as exc:
+            for item in exc.events:
+                yield item
+            exc.events = []
+            raise
+        for item in items:
             yield item
     parser.close()
