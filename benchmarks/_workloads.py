@@ -26,19 +26,20 @@ import random
 import string
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Tuple
 
 SEED = 20250611
 MIB = 1024 * 1024
 
-Pair = tuple[str, str]
+Pair = Tuple[str, str]
 
 # Delta vocabulary: plain words, accented Latin, CJK / Hangul, emoji (incl. ZWJ and flags).
-_WORDS = (
-    "the", "tide", "rises", "because", "of", "gravity", "and", "inertia", "water",
-    "boils", "at", "sea", "level", "[1]", "[2]", "—", "°C", "café", "naïve", "élève",
-    "Zürich", "São", "Paulo", "façade", "Ærøskøbing", "東京", "北京大学", "日本語の",
-    "テキスト", "한국어", "数据", "🌊", "🚀", "👍🏽", "🇫🇷", "👩‍💻", "€", "½",
-)
+_VOCABULARY = """
+    the tide rises because of gravity and inertia water boils at sea level [1] [2] — °C
+    café naïve élève Zürich São Paulo façade Ærøskøbing 東京 北京大学 日本語の テキスト 한국어 数据
+    🌊 🚀 👍🏽 🇫🇷 👩‍💻 € ½
+    """
+_WORDS = tuple(_VOCABULARY.split())
 _SONAR_SOURCES = (
     ("How tides work", "https://docs.example.com/tides"),
     ("Tides explained", "https://ocean.example.net/tides-explained"),
@@ -93,9 +94,7 @@ def _chunk_object(stream_id: str, created: int, content: str) -> dict[str, objec
         "model": "sonar",
         "created": created,
         "object": "chat.completion.chunk",
-        "choices": [
-            {"index": 0, "delta": {"role": "assistant", "content": content}, "finish_reason": None}
-        ],
+        "choices": [{"index": 0, "delta": {"role": "assistant", "content": content}, "finish_reason": None}],
     }
 
 
@@ -118,15 +117,17 @@ def _final_object(rng: random.Random, stream_id: str, created: int, n_tokens: in
             "completion_tokens": n_tokens,
             "total_tokens": 12 + n_tokens,
             "search_context_size": "low",
-            "cost": {"input_tokens_cost": 1.2e-05, "output_tokens_cost": 0.005, "request_cost": 0.005,
-                     "total_cost": 0.010012},
+            "cost": {
+                "input_tokens_cost": 1.2e-05,
+                "output_tokens_cost": 0.005,
+                "request_cost": 0.005,
+                "total_cost": 0.010012,
+            },
         },
         "citations": [url for _, url in _SONAR_SOURCES],
         "search_results": results,
         "object": "chat.completion.done",
-        "choices": [
-            {"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": "stop"}
-        ],
+        "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": "stop"}],
     }
 
 
@@ -149,9 +150,12 @@ def perplexity_workload(eol: bytes, n_events: int = 5000) -> Workload:
         blocks.append(_frame(data, eol))
         expected.append(("message", data))
     label = "crlf" if eol == b"\r\n" else "lf"
-    return Workload(f"perplexity-{label}", b"".join(blocks), expected,
-                    f"{n_events:,} sonar chunk events (300-400 B) + final chunk + [DONE], "
-                    f"{label.upper()} line endings")
+    return Workload(
+        f"perplexity-{label}",
+        b"".join(blocks),
+        expected,
+        f"{n_events:,} sonar chunk events (300-400 B) + final chunk + [DONE], {label.upper()} line endings",
+    )
 
 
 def tiny_workload(n_events: int = 100_000) -> Workload:
@@ -160,8 +164,7 @@ def tiny_workload(n_events: int = 100_000) -> Workload:
     tokens = ("x", "y", "z", "ok", "42", "é", "hi", "ab", "🙂", "7")
     values = [rng.choice(tokens) for _ in range(n_events)]
     body = b"".join(_frame(v, b"\n") for v in values)
-    return Workload("tiny", body, [("message", v) for v in values],
-                    f"{n_events:,} tiny events (data: x)")
+    return Workload("tiny", body, [("message", v) for v in values], f"{n_events:,} tiny events (data: x)")
 
 
 def big_value(size: int, seed: int = SEED + 2) -> str:
@@ -176,8 +179,7 @@ def big_value(size: int, seed: int = SEED + 2) -> str:
 def big_workload(size: int = MIB, name: str = "big") -> Workload:
     """A single event with one ``data:`` line of ``size`` bytes."""
     value = big_value(size)
-    return Workload(name, _frame(value, b"\n"), [("message", value)],
-                    f"1 event, one data line of {size / MIB:g} MiB")
+    return Workload(name, _frame(value, b"\n"), [("message", value)], f"1 event, one data line of {size / MIB:g} MiB")
 
 
 WORKLOADS: dict[str, Callable[[], Workload]] = {
@@ -190,7 +192,8 @@ WORKLOADS: dict[str, Callable[[], Workload]] = {
 
 def _fixed(size: int) -> Callable[[bytes], list[bytes]]:
     def split(body: bytes) -> list[bytes]:
-        return [body[i:i + size] for i in range(0, len(body), size)]
+        return [body[i : i + size] for i in range(0, len(body), size)]
+
     return split
 
 
@@ -200,7 +203,7 @@ def _random_1_100(body: bytes) -> list[bytes]:
     pos = 0
     while pos < len(body):
         step = rng.randint(1, 100)
-        chunks.append(body[pos:pos + step])
+        chunks.append(body[pos : pos + step])
         pos += step
     return chunks
 

@@ -45,7 +45,10 @@ for name in {heavy!r}:
 def _importtime_lines(module: str) -> list[str]:
     proc = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", f"import {module}"],
-        cwd=REPO_ROOT, capture_output=True, text=True, check=True,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     # Each line: "import time:       self [us] |  cumulative | imported package"
     return [line for line in proc.stderr.splitlines() if line.count("|") == 2]
@@ -76,7 +79,7 @@ def import_tree(module: str) -> list[str]:
     start = end
     while start > 0 and depth(lines[start - 1]) > depth(lines[end]):
         start -= 1
-    return lines[start:end + 1]
+    return lines[start : end + 1]
 
 
 def median_importtime(module: str, runs: int) -> tuple[float, list[int]]:
@@ -87,8 +90,7 @@ def median_importtime(module: str, runs: int) -> tuple[float, list[int]]:
 def heavy_modules(module: str) -> dict[str, dict[str, bool]]:
     """For each of HEAVY: loaded after the import, and already loaded before it."""
     code = _PROBE.format(module=module, heavy=HEAVY)
-    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT,
-                          capture_output=True, text=True, check=True)
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
     result: dict[str, dict[str, bool]] = {}
     for line in proc.stdout.splitlines():
         name, after, before = line.split()
@@ -115,8 +117,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     heavy = heavy_modules("sse_pplx")
     pulled = [name for name, seen in heavy.items() if seen["after"] and not seen["before"]]
-    print(f"import sse_pplx: median {median:,.0f} µs cumulative over {args.runs} fresh interpreters "
-          f"(min {min(samples):,} µs, max {max(samples):,} µs)")
+    print(
+        f"import sse_pplx: median {median:,.0f} µs cumulative over {args.runs} fresh interpreters "
+        f"(min {min(samples):,} µs, max {max(samples):,} µs)"
+    )
     print(f"heavy modules pulled in by the import ({', '.join(HEAVY)}): {', '.join(pulled) or 'none'}")
     results["sse_pplx"] = {"median_us": median, "samples_us": samples, "heavy_imported": pulled}
     if args.tree:

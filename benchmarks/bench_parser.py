@@ -16,12 +16,16 @@ How
       A parser that disagrees is still timed, and its cell is marked ``*`` with a footnote.
     * The first round runs under a time budget (``--budget``, SIGALRM-based where
       available); a parser that exceeds it is reported as timed out and not repeated.
-    * Otherwise the first round is a warm-up and ``--rounds`` more are timed; the
+    * Otherwise the first round is a warm-up and ``--rounds`` more are timed, going
+      round-robin over the parsers of a row so that machine noise is shared; the
       reported figure is their median. Cells whose first round took longer than
-      ``--slow-threshold`` seconds count that round and run at most ``--slow-rounds``
-      rounds in total, to keep the default run under ~10 minutes on 2 cores.
+      ``--slow-threshold`` seconds count that round as a sample instead. Repeats stop
+      early once the cell has spent ``--cell-budget`` seconds (first round included),
+      so slow cells get fewer rounds; the table shows ``n=`` wherever fewer than
+      ``--rounds`` rounds were timed. This keeps the default run under ~10 minutes on
+      2 cores.
     * Each cell shows MB/s (10^6 bytes of input per second), events/s, and the time
-      relative to sse_pplx in the same row (``4.1×`` = 4.1 times slower).
+      relative to sse_pplx in the same row (4.1 times = 4.1 times slower).
 
 Usage
     python benchmarks/bench_parser.py [--quick] [--rounds N] [--json out.json] [--markdown out.md]
@@ -49,6 +53,7 @@ from typing import Any
 from _adapters import Adapter, Pair, Runner, all_adapters
 from _workloads import CHUNKINGS, MIB, WORKLOADS, Workload, big_workload
 
+TIMES = "\u00d7"  # MULTIPLICATION SIGN, as in "4.1 times slower"
 REFERENCE = "sse_pplx"
 BASELINE = "baseline"
 
@@ -79,6 +84,7 @@ class Cell:
     first_round: float | None = None
     first_round_counted: bool = False
     correct: bool = True
+    spent: float = 0.0  # seconds this cell has run so far, first round included
     diff: str = ""
     error: str = ""
 
@@ -88,6 +94,7 @@ class Cell:
 
 
 # --- timing -------------------------------------------------------------------------------
+
 
 @contextlib.contextmanager
 def deadline(seconds: float) -> Iterator[None]:
@@ -146,12 +153,11 @@ class RoundPolicy:
     rounds: int
     budget: float
     slow_threshold: float
-    slow_rounds: int
+    cell_budget: float
 
 
-def measure_cell(adapter: Adapter, workload: Workload, chunking: str, chunks: list[bytes],
-                 policy: RoundPolicy) -> Cell:
-    """Check one parser's output on ``chunks``, then time it per ``policy``."""
+def first_round(adapter: Adapter, workload: Workload, chunking: str, chunks: list[bytes], policy: RoundPolicy) -> Cell:
+    """Run one parser once on ``chunks`` under the budget and check its output."""
     cell = Cell(workload.name, chunking, adapter.name, len(workload.body), len(workload.expected))
     if adapter.run is None:
         cell.status, cell.error = "skipped", adapter.skip_reason
@@ -162,29 +168,53 @@ def measure_cell(adapter: Adapter, workload: Workload, chunking: str, chunks: li
     except CellTimeout:
         cell.status = "timeout"
         return cell
-    except Exception as exc:  # noqa: BLE001 -- a crashing peer is a finding, not a benchmark failure
+    except Exception as exc:  # a crashing peer is a finding, not a benchmark failure
         cell.status, cell.error = "error", f"{type(exc).__name__}: {exc}"
         return cell
     del events
-    cell.first_round, cell.correct = first, not cell.diff
-    repeats = policy.rounds
-    if first >= policy.slow_threshold:
+    cell.first_round, cell.correct, cell.spent = first, not cell.diff, first
+    if first >= policy.slow_threshold:  # too slow to throw away as a warm-up
         cell.first_round_counted = True
         cell.times.append(first)
-        repeats = max(0, min(policy.rounds, policy.slow_rounds) - 1)
-    for _ in range(repeats):
-        try:
-            cell.times.append(timed_round(adapter.run, chunks, policy.budget)[0])
-        except CellTimeout:
-            break
-    if not cell.times:  # every repeat ran past the budget
-        cell.times.append(first)
-        cell.first_round_counted = True
     return cell
 
 
-def run_matrix(matrix: dict[str, list[str]], adapters: list[Adapter],
-               policy: RoundPolicy) -> tuple[list[Cell], dict[str, Workload]]:
+def _wants_round(cell: Cell, policy: RoundPolicy) -> bool:
+    last = cell.times[-1] if cell.times else (cell.first_round or 0.0)
+    return cell.status == "ok" and len(cell.times) < policy.rounds and cell.spent + last <= policy.cell_budget
+
+
+def measure_row(
+    adapters: list[Adapter], workload: Workload, chunking: str, chunks: list[bytes], policy: RoundPolicy
+) -> list[Cell]:
+    """All parsers on one (workload, chunking): a checked first round each, then timed rounds.
+
+    The timed rounds go round-robin over the parsers, so a burst of noise on the machine
+    is spread over the whole row instead of landing on one parser's cell.
+    """
+    cells = [first_round(adapter, workload, chunking, chunks, policy) for adapter in adapters]
+    while True:
+        todo = [(a.run, c) for a, c in zip(adapters, cells) if a.run is not None and _wants_round(c, policy)]
+        if not todo:
+            break
+        for run, cell in todo:
+            try:
+                elapsed = timed_round(run, chunks, policy.budget)[0]
+            except CellTimeout:
+                cell.spent = float("inf")  # stop repeating; keep the rounds already timed
+                continue
+            cell.times.append(elapsed)
+            cell.spent += elapsed
+    for cell in cells:
+        if cell.status == "ok" and not cell.times:  # every repeat ran past the budget
+            cell.times.append(cell.first_round or 0.0)
+            cell.first_round_counted = True
+    return cells
+
+
+def run_matrix(
+    matrix: dict[str, list[str]], adapters: list[Adapter], policy: RoundPolicy
+) -> tuple[list[Cell], dict[str, Workload]]:
     cells: list[Cell] = []
     workloads: dict[str, Workload] = {}
     for name, chunkings in matrix.items():
@@ -192,42 +222,52 @@ def run_matrix(matrix: dict[str, list[str]], adapters: list[Adapter],
         workloads[name] = workload
         for chunking in chunkings:
             chunks = CHUNKINGS[chunking](workload.body)
-            for adapter in adapters:
-                progress(f"{name:<16} {chunking:<10} {adapter.name:<13} ")
-                cell = measure_cell(adapter, workload, chunking, chunks, policy)
-                progress(f"{_cell_status(cell)}\n", prefix=False)
-                cells.append(cell)
+            progress(f"{name} / {chunking} ({len(chunks):,} chunks)\n", prefix=False)
+            row = measure_row(adapters, workload, chunking, chunks, policy)
+            for cell in row:
+                progress(f"{cell.parser:<13} {_cell_status(cell)}\n")
+            cells.extend(row)
             del chunks
     return cells, workloads
 
 
 def linearity_check(adapter: Adapter, sizes: tuple[int, int], policy: RoundPolicy) -> dict[str, Any]:
-    """Time one ``size``-byte event fed 1 byte at a time, for each size; report the ratio."""
+    """Time one event of each size fed 1 byte at a time; report the medians and their ratio.
+
+    The two sizes alternate round by round (``--rounds`` each, at least 3), so machine noise
+    hits both alike; the first, untimed pass of each checks the output.
+    """
     result: dict[str, Any] = {"parser": adapter.name, "sizes": list(sizes), "times": [], "correct": []}
     if adapter.run is None:
         result["skipped"] = adapter.skip_reason
         return result
+    inputs = []
     for size in sizes:
         workload = big_workload(size, name=f"big-{size // 1024}KiB")
-        chunks = CHUNKINGS["1"](workload.body)
-        times: list[float] = []
-        for _ in range(max(1, min(policy.rounds, 3))):
-            try:
-                elapsed, events = timed_round(adapter.run, chunks, policy.budget)
-            except CellTimeout:
-                times.append(float("inf"))
-                break
-            times.append(elapsed)
+        inputs.append((workload, CHUNKINGS["1"](workload.body)))
+    samples: list[list[float]] = [[] for _ in sizes]
+    try:
+        for workload, chunks in inputs:
+            events = timed_round(adapter.run, chunks, policy.budget)[1]
             result["correct"].append(adapter.pairs(events) == workload.expected)
             del events
-        progress(f"linearity {size // 1024} KiB x 1-byte chunks: {statistics.median(times):.3f} s\n")
-        result["times"].append(statistics.median(times))
+        for _ in range(max(3, policy.rounds)):
+            for times, (_, chunks) in zip(samples, inputs):
+                times.append(timed_round(adapter.run, chunks, policy.budget)[0])
+    except CellTimeout:
+        result["skipped"] = f"a round exceeded the {policy.budget:g} s budget"
+        return result
+    result["samples"] = samples
+    result["times"] = [statistics.median(times) for times in samples]
     small, large = result["times"]
-    result["ratio"] = large / small if small else None
+    result["ratio"] = large / small
+    result["ratio_of_minima"] = min(samples[1]) / min(samples[0])
+    progress(f"linearity: {small:.3f} s, {large:.3f} s, ratio {large / small:.2f}\n", prefix=False)
     return result
 
 
 # --- reporting ----------------------------------------------------------------------------
+
 
 def progress(text: str, prefix: bool = True) -> None:
     sys.stderr.write(("  " if prefix else "") + text)
@@ -252,7 +292,7 @@ def _mb(n_bytes: int) -> str:
     return f"{n_bytes / 1e6:.2f}"
 
 
-def format_cell(cell: Cell, ref: Cell | None, budget: float, notes: list[str]) -> str:
+def format_cell(cell: Cell, ref: Cell | None, budget: float, rounds: int, notes: list[str]) -> str:
     """Render one table cell; diffs and errors are appended to ``notes`` as footnotes."""
     if cell.status == "skipped":
         return "n/a"
@@ -264,10 +304,10 @@ def format_cell(cell: Cell, ref: Cell | None, budget: float, notes: list[str]) -
     seconds = cell.median or float("nan")
     text = f"{cell.n_bytes / seconds / 1e6:.1f} MB/s · {_rate(cell.n_events / seconds)} ev/s"
     if ref is not None and ref is not cell and ref.status == "ok" and ref.median:
-        text += f" · {seconds / ref.median:.2f}×"
+        text += f" · {seconds / ref.median:.2f}{TIMES}"
     elif ref is cell:
         text += " · ref"
-    if cell.first_round_counted:
+    if len(cell.times) < rounds:
         text += f" · n={len(cell.times)}"
     if not cell.correct:
         notes.append(f"{cell.parser} on {cell.workload} / {cell.chunking}: {cell.diff}")
@@ -275,13 +315,16 @@ def format_cell(cell: Cell, ref: Cell | None, budget: float, notes: list[str]) -
     return text
 
 
-def markdown_report(cells: list[Cell], workloads: dict[str, Workload], adapters: list[Adapter],
-                    meta: dict[str, Any], extra: list[str]) -> str:
+def markdown_report(
+    cells: list[Cell], workloads: dict[str, Workload], adapters: list[Adapter], meta: dict[str, Any], extra: list[str]
+) -> str:
     names = [a.name for a in adapters]
     ref_name = meta["relative_to"]
     by_key = {(c.workload, c.chunking, c.parser): c for c in cells}
-    rows = sorted({(c.workload, c.chunking) for c in cells},
-                  key=lambda r: (list(WORKLOADS).index(r[0]), list(CHUNKINGS).index(r[1])))
+    rows = sorted(
+        {(c.workload, c.chunking) for c in cells},
+        key=lambda r: (list(WORKLOADS).index(r[0]), list(CHUNKINGS).index(r[1])),
+    )
     notes: list[str] = []
     lines = _header_lines(meta, workloads, adapters)
     lines.append("| workload | chunks | MB | " + " | ".join(names) + " |")
@@ -289,18 +332,24 @@ def markdown_report(cells: list[Cell], workloads: dict[str, Workload], adapters:
     for workload, chunking in rows:
         ref = by_key.get((workload, chunking, ref_name))
         any_cell = next(c for c in cells if (c.workload, c.chunking) == (workload, chunking))
-        rendered = [format_cell(by_key[(workload, chunking, n)], ref, meta["budget_s"], notes)
-                    if (workload, chunking, n) in by_key else "" for n in names]
+        rendered = [
+            format_cell(by_key[(workload, chunking, n)], ref, meta["budget_s"], meta["rounds"], notes)
+            if (workload, chunking, n) in by_key
+            else ""
+            for n in names
+        ]
         lines.append(f"| {workload} | {chunking} | {_mb(any_cell.n_bytes)} | " + " | ".join(rendered) + " |")
     lines.append("")
-    lines.append(f"Cells: MB/s · events/s · time relative to {ref_name} in the same row (>1 = slower). "
-                 "`*` = output differs from the expected events (see notes); "
-                 f"`>{meta['budget_s']:g} s (timed out)` = the first round exceeded the budget and was not repeated.")
-    slow = [c for c in cells if c.first_round_counted]
-    if slow:
-        lines.append(f"Rounds: median of {meta['rounds']} timed round(s) after a warm-up round; the {len(slow)} "
-                     f"cell(s) whose first round took ≥ {meta['slow_threshold_s']:g} s count that round and use at "
-                     f"most {meta['slow_rounds']} rounds in total; they show `n=` (rounds used).")
+    lines.append(
+        f"Cells: MB/s · events/s · time relative to {ref_name} in the same row (>1 = slower). "
+        "`*` = output differs from the expected events (see notes); "
+        f"`>{meta['budget_s']:g} s (timed out)` = the first round exceeded the budget and was not repeated."
+    )
+    lines.append(
+        f"Rounds: median of {meta['rounds']} timed round(s) after a warm-up round. Cells whose first "
+        f"round took ≥ {meta['slow_threshold_s']:g} s count it as a sample, and repeats stop once a cell "
+        f"has spent {meta['cell_budget_s']:g} s; `n=` marks cells timed with fewer rounds."
+    )
     lines.append("")
     if notes:
         lines.append("Notes:")
@@ -318,11 +367,14 @@ def _header_lines(meta: dict[str, Any], workloads: dict[str, Workload], adapters
         f"- Python {meta['python']} on {meta['platform']}, {meta['cpus']} CPUs, {meta['date']}",
         f"- sse_pplx: {meta['sse_pplx']}",
         f"- peers: {versions}",
-        (f"- rounds: {meta['rounds']} (median), budget {meta['budget_s']:g} s per round, "
-         f"{'quick matrix' if meta['quick'] else 'full matrix'}"),
+        (
+            f"- rounds: {meta['rounds']} (median), budget {meta['budget_s']:g} s per round, "
+            f"{'quick matrix' if meta['quick'] else 'full matrix'}"
+        ),
     ]
-    lines += [f"- `{w.name}`: {len(w.body):,} bytes, {len(w.expected):,} events — {w.description}"
-              for w in workloads.values()]
+    lines += [
+        f"- `{w.name}`: {len(w.body):,} bytes, {len(w.expected):,} events — {w.description}" for w in workloads.values()
+    ]
     lines += [f"- skipped: {a.name} ({a.skip_reason})" for a in adapters if a.run is None]
     return [*lines, ""]
 
@@ -338,14 +390,19 @@ def summary_lines(cells: list[Cell], linearity: dict[str, Any] | None) -> tuple[
         ratio = ours.median / floor.median
         data["pplx_over_baseline_perplexity_lf_4096"] = ratio
         verdict = "meets" if ratio <= 1.5 else "misses"
-        lines.append(f"- sse_pplx / baseline on perplexity-lf, 4096-byte chunks: **{ratio:.2f}×** "
-                     f"({ours.median * 1e3:.1f} ms vs {floor.median * 1e3:.1f} ms; {verdict} the ≤ 1.5× target)")
+        lines.append(
+            f"- sse_pplx / baseline on perplexity-lf, 4096-byte chunks: **{ratio:.2f}{TIMES}** "
+            f"({ours.median * 1e3:.1f} ms vs {floor.median * 1e3:.1f} ms; {verdict} the ≤ 1.5{TIMES} target)"
+        )
     if linearity and "ratio" in linearity:
         (s1, s2), (t1, t2) = linearity["sizes"], linearity["times"]
         ok = all(linearity["correct"])
-        lines.append(f"- linearity, one event fed 1 byte at a time through sse_pplx: "
-                     f"{s1 / MIB:g} MiB {t1:.3f} s, {s2 / MIB:g} MiB {t2:.3f} s, ratio **{linearity['ratio']:.2f}** "
-                     f"(2.00 = linear){'' if ok else '; OUTPUT DIFFERS'}")
+        lines.append(
+            f"- linearity, one event fed 1 byte at a time through sse_pplx: "
+            f"{s1 / MIB:g} MiB {t1:.3f} s, {s2 / MIB:g} MiB {t2:.3f} s (medians); ratio **{linearity['ratio']:.2f}**, "
+            f"{linearity['ratio_of_minima']:.2f} between the fastest rounds (2.00 = linear, 4.00 = quadratic)"
+            f"{'' if ok else '; OUTPUT DIFFERS'}"
+        )
         data["linearity"] = linearity
     elif linearity:
         lines.append(f"- linearity check skipped: {linearity.get('skipped', '')}")
@@ -354,14 +411,18 @@ def summary_lines(cells: list[Cell], linearity: dict[str, Any] | None) -> tuple[
 
 # --- main ---------------------------------------------------------------------------------
 
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="1 round, reduced matrix (smoke test)")
     parser.add_argument("--rounds", type=int, default=None, help="timed rounds per cell (default 5; 1 with --quick)")
     parser.add_argument("--budget", type=float, default=20.0, help="seconds allowed for one round (default 20)")
-    parser.add_argument("--slow-threshold", type=float, default=2.0,
-                        help="first-round seconds above which a cell is 'slow' (default 2)")
-    parser.add_argument("--slow-rounds", type=int, default=3, help="max rounds for slow cells (default 3)")
+    parser.add_argument(
+        "--slow-threshold", type=float, default=2.0, help="first-round seconds above which a cell is 'slow' (default 2)"
+    )
+    parser.add_argument(
+        "--cell-budget", type=float, default=10.0, help="seconds after which a cell stops repeating rounds (default 10)"
+    )
     parser.add_argument("--workloads", help=f"comma list, from {','.join(WORKLOADS)}")
     parser.add_argument("--chunkings", help=f"comma list, from {','.join(CHUNKINGS)}")
     parser.add_argument("--parsers", help="comma list of parser names to run (default: all)")
@@ -396,6 +457,7 @@ def environment(args: argparse.Namespace, adapters: list[Adapter]) -> dict[str, 
     ours = next(a for a in adapters if a.name == REFERENCE)
     if ours.run is not None:
         import sse_pplx
+
         version = getattr(sse_pplx, "__version__", "?")
         where = f"{version} from {os.path.dirname(sse_pplx.__file__ or '')}"
     else:
@@ -410,7 +472,7 @@ def environment(args: argparse.Namespace, adapters: list[Adapter]) -> dict[str, 
         "rounds": args.rounds,
         "budget_s": args.budget,
         "slow_threshold_s": args.slow_threshold,
-        "slow_rounds": args.slow_rounds,
+        "cell_budget_s": args.cell_budget,
         "quick": args.quick,
         "relative_to": REFERENCE if ours.run is not None else BASELINE,
     }
@@ -420,7 +482,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     adapters = select_adapters(args)
     meta = environment(args, adapters)
-    policy = RoundPolicy(args.rounds, args.budget, args.slow_threshold, args.slow_rounds)
+    policy = RoundPolicy(args.rounds, args.budget, args.slow_threshold, args.cell_budget)
     if adapters[0].run is None:
         progress(f"sse_pplx skipped: {adapters[0].skip_reason}; comparing against the baseline\n", prefix=False)
     started = time.perf_counter()
@@ -438,8 +500,7 @@ def main(argv: list[str] | None = None) -> int:
         with open(args.markdown, "w", encoding="utf-8") as fh:
             fh.write(report)
     if args.json:
-        payload = {"meta": meta, "summary": summary,
-                   "cells": [{**asdict(c), "median": c.median} for c in cells]}
+        payload = {"meta": meta, "summary": summary, "cells": [{**asdict(c), "median": c.median} for c in cells]}
         with open(args.json, "w", encoding="utf-8") as fh:
             json.dump(payload, fh, indent=2)
     return 0

@@ -83,6 +83,7 @@ _LF = b"\n"
 _BLANK = b"\n\n"
 _DATA_SP = b"data: "
 _NEXT_DATA = b"\n\ndata: "
+_EMPTY = b""
 
 
 def _text(raw: bytes) -> str:
@@ -200,26 +201,25 @@ class SSEParser(LineSplitter, _Yields["_E"]):
             data = bytes(data)
         # (``10 in data`` is memchr; ``b"\n" in data`` is several times slower.)
         if 10 in data or 13 in data or self._skip_lf:
-            return self._feed_lines(data)
+            try:
+                batch = self._split(data)
+            except LineLimitExceeded as exc:
+                raise self._line_limit(exc) from None
+            return self._batch(batch) if batch else []
         # The commonest case when bytes trickle in: no line ends in this chunk.
         buf = self._buf
         buf += data
         if len(buf) > self._line_max:
-            return self._feed_lines(b"")  # raises LimitExceeded
+            raise self._line_limit(LineLimitExceeded(self._line_max, len(buf), b""))
         return []
 
-    def _feed_lines(self, data: bytes) -> List[_E]:
-        try:
-            batch = self._split(data)
-        except LineLimitExceeded as exc:
-            self._terminated = True
-            error = LimitExceeded(exc.limit, exc.value, exc.size)
-            salvaged: List[Any] = self._batch(exc.batch) if exc.batch else []
-            error.events = salvaged
-            raise error from None
-        if not batch:
-            return []
-        return self._batch(batch)
+    def _line_limit(self, exc: LineLimitExceeded) -> LimitExceeded:
+        """Terminate, and turn the line layer's error into the public one with the salvaged events."""
+        self._terminated = True
+        error = LimitExceeded(exc.limit, exc.value, exc.size)
+        salvaged: List[Any] = self._batch(exc.batch) if exc.batch else []
+        error.events = salvaged
+        return error
 
     def close(self) -> List[_E]:
         """End of stream.  Returns ``[]``: per spec an unterminated event is discarded.
@@ -289,6 +289,11 @@ class SSEParser(LineSplitter, _Yields["_E"]):
     def _batch(self, batch: bytes) -> List[_E]:
         """Interpret one LF-terminated batch of complete lines."""
         out: List[Any]
+        if batch == _LF:
+            # A lone blank line (bytes trickling in): "dispatch the event".
+            out = []
+            self._dispatch(out)
+            return out
         # Everything after the last blank line belongs to a block still open.
         end = batch.rfind(_BLANK)
         if end < 0:
@@ -302,25 +307,37 @@ class SSEParser(LineSplitter, _Yields["_E"]):
             and end <= self._event_max
             and not (self._data or self._event_type or self._block_retry is not None)
         ):
-            # The LLM-stream shape: every block is one "data: ..." line.  Split
-            # at b"\n\ndata: " and prove the shape with one count of LFs: only
-            # when every LF before `end` belongs to such a separator is each
-            # piece the value of a one-line block.  The events are then built
-            # by a loop that runs entirely in C.
-            values = batch[6:end].split(_NEXT_DATA)
-            if batch.count(10, 0, end) == 2 * len(values) - 2:
-                last_id = self.last_event_id
+            # The LLM-stream shape: blocks that are one "data: ..." line each.
+            if batch.find(10) == end:
+                # Exactly one such block (memchr finds no LF before the blank
+                # line): small chunks deliver one event per batch, and a huge
+                # event is never scanned twice.
+                value = batch[6:end]
+                try:
+                    text = value.decode()
+                except UnicodeDecodeError:
+                    text = value.decode("utf-8", "replace")
+                out = [_new(_EVENT, ("message", text, self.last_event_id, None))]
+            else:
+                # Split at b"\n\ndata: "; when no piece holds an LF, every block
+                # was one "data: ..." line and the pieces are their values.  (The
+                # check is a memcpy and a memchr, six times cheaper on 4 KiB than
+                # bytes.count, a plain byte loop.)  The events are then built by
+                # a loop that runs in C.
+                values = batch[6:end].split(_NEXT_DATA)
+                if 10 in _EMPTY.join(values):
+                    return self._blocks(batch)
                 try:
                     texts: Iterable[str] = list(map(bytes.decode, values))
                 except UnicodeDecodeError:
                     texts = map(_text, values)
-                fields = zip(_repeat("message"), texts, _repeat(last_id), _repeat(None))
+                fields = zip(_repeat("message"), texts, _repeat(self.last_event_id), _repeat(None))
                 out = list(map(_new, _repeat(_EVENT), fields))
-                if end + 2 < len(batch):
-                    lines = batch[end + 2 :].split(_LF)
-                    lines.pop()
-                    self._lines_of(lines, out)
-                return out
+            if end + 2 < len(batch):
+                lines = batch[end + 2 :].split(_LF)
+                lines.pop()
+                self._lines_of(lines, out)
+            return out
         return self._blocks(batch)
 
     def _blocks(self, batch: bytes) -> List[_E]:
@@ -359,6 +376,10 @@ class SSEParser(LineSplitter, _Yields["_E"]):
     def _block(self, block: bytes, out: List[Any]) -> None:
         """The lines of one block, then the blank line that ended it."""
         self._lines_of(block.split(_LF), out)
+        self._dispatch(out)
+
+    def _dispatch(self, out: List[Any]) -> None:
+        """A blank line: "dispatch the event" (§9.2.6)."""
         if self._data:
             out.append(self._event())
             self._data = []
@@ -373,12 +394,7 @@ class SSEParser(LineSplitter, _Yields["_E"]):
         for line in lines:
             if not line:
                 # "If the line is empty (a blank line): Dispatch the event"
-                if self._data:
-                    out.append(self._event())
-                    self._data = []
-                    self._data_size = 0
-                self._event_type = ""
-                self._block_retry = None
+                self._dispatch(out)
             else:
                 self._field(line, out)
 

@@ -1,0 +1,244 @@
+"""Attribute access over decoded JSON, shaped like the official SDKs' models, without pydantic.
+
+``chunk.choices[0].delta.content`` reads the parsed JSON of a chunk the way the
+openai and perplexityai SDKs' pydantic models do, at the cost of one small
+object per access instead of a model validation per chunk:
+
+* every JSON object is wrapped on access in a :class:`ChatObject` (or a named
+  subclass such as :class:`Choice`, so type checkers know the fields);
+* an absent field reads as ``None`` (``choices`` as ``[]``); unknown fields stay
+  reachable as attributes, by ``obj["key"]`` and in :meth:`ChatObject.to_dict`;
+* objects are immutable views: they never copy or validate the JSON, and
+  ``to_dict()`` gives back exactly what the server sent.
+
+The accumulator in :mod:`sse_pplx.chat` reads the dicts directly; these
+wrappers cost nothing unless a caller asks for them.
+"""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any, ClassVar, Dict, Iterator, List, Mapping, Optional, Type
+
+__all__ = [
+    "ChatCompletion",
+    "ChatCompletionChunk",
+    "ChatObject",
+    "Choice",
+    "Delta",
+    "Function",
+    "Image",
+    "Message",
+    "SearchResult",
+    "ToolCall",
+    "Usage",
+]
+
+
+def _wrap(value: Any, kind: Type[ChatObject]) -> Any:
+    if type(value) is dict:
+        return kind(value)
+    if type(value) is list:
+        return [_wrap(item, kind) for item in value]
+    return value
+
+
+class ChatObject:
+    """A read-only attribute view of one JSON object.
+
+    ``obj.name`` is the field (wrapped when it is an object or a list of
+    objects), ``None`` when absent; ``obj["name"]`` raises ``KeyError`` when
+    absent, like a dict; ``"name" in obj``, ``obj.get("name", default)``,
+    iteration over the keys and :meth:`to_dict` work as on the dict.
+    """
+
+    __slots__ = ("_data",)
+    #: Which class wraps the objects found under each field (the default: ChatObject).
+    _kinds: ClassVar[Dict[str, Type[ChatObject]]] = {}
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        object.__setattr__(self, "_data", data)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):  # copy, pickle and friends probe dunder names
+            raise AttributeError(name)
+        try:
+            value = self._data[name]
+        except KeyError:
+            return None
+        return _wrap(value, self._kinds.get(name, ChatObject))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"{type(self).__name__} is read-only")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} is read-only")
+
+    def __getitem__(self, key: str) -> Any:
+        return _wrap(self._data[key], self._kinds.get(key, ChatObject))
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The field like ``obj.key``, or ``default`` when it is absent."""
+        if key in self._data:
+            return self[key]
+        return default
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The JSON object as decoded (a new top-level dict; nested values are shared)."""
+        return dict(self._data)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, ChatObject):
+            return type(other) is type(self) and other._data == self._data
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # a view of mutable JSON
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._data!r})"
+
+    def __reduce__(self) -> Any:
+        return (type(self), (self._data,))
+
+    def __dir__(self) -> List[str]:
+        return sorted(set(super().__dir__()) | set(self._data))
+
+
+class Function(ChatObject):
+    """``tool_calls[i].function``: ``name`` and ``arguments`` (a JSON string)."""
+
+    __slots__ = ()
+    if TYPE_CHECKING:  # pragma: no cover
+        name: Optional[str]
+        arguments: Optional[str]
+
+
+class ToolCall(ChatObject):
+    """One tool call (or, in a delta, a fragment of one, merged by ``index``)."""
+
+    __slots__ = ()
+    _kinds: ClassVar[Dict[str, Type[ChatObject]]] = {"function": Function}
+    if TYPE_CHECKING:  # pragma: no cover
+        index: Optional[int]
+        id: Optional[str]
+        type: Optional[str]
+        function: Optional[Function]
+
+
+class Delta(ChatObject):
+    """``choices[i].delta``: what this chunk adds."""
+
+    __slots__ = ()
+    _kinds: ClassVar[Dict[str, Type[ChatObject]]] = {"tool_calls": ToolCall}
+    if TYPE_CHECKING:  # pragma: no cover
+        role: Optional[str]
+        content: Optional[str]
+        reasoning_content: Optional[str]
+        refusal: Optional[str]
+        tool_calls: Optional[List[ToolCall]]
+
+
+class Message(Delta):
+    """``choices[i].message``: a whole message (cumulative in Perplexity's full mode)."""
+
+    __slots__ = ()
+
+
+class Choice(ChatObject):
+    """One element of ``choices``."""
+
+    __slots__ = ()
+    _kinds: ClassVar[Dict[str, Type[ChatObject]]] = {"delta": Delta, "message": Message}
+    if TYPE_CHECKING:  # pragma: no cover
+        index: Optional[int]
+        delta: Optional[Delta]
+        message: Optional[Message]
+        finish_reason: Optional[str]
+        logprobs: Any
+
+
+class Usage(ChatObject):
+    """Token counts (cumulative on every Perplexity chunk: the last one is the total)."""
+
+    __slots__ = ()
+    if TYPE_CHECKING:  # pragma: no cover
+        prompt_tokens: Optional[int]
+        completion_tokens: Optional[int]
+        total_tokens: Optional[int]
+        search_context_size: Optional[str]
+        citation_tokens: Optional[int]
+        num_search_queries: Optional[int]
+        reasoning_tokens: Optional[int]
+        cost: Optional[ChatObject]
+
+
+class SearchResult(ChatObject):
+    """One of Perplexity's ``search_results``."""
+
+    __slots__ = ()
+    if TYPE_CHECKING:  # pragma: no cover
+        title: Optional[str]
+        url: Optional[str]
+        date: Optional[str]
+        last_updated: Optional[str]
+        snippet: Optional[str]
+        source: Optional[str]
+
+
+class Image(ChatObject):
+    """One of Perplexity's ``images`` (with ``return_images``)."""
+
+    __slots__ = ()
+    if TYPE_CHECKING:  # pragma: no cover
+        image_url: Optional[str]
+        origin_url: Optional[str]
+        height: Optional[int]
+        width: Optional[int]
+        title: Optional[str]
+
+
+class _Completion(ChatObject):
+    __slots__ = ()
+    _kinds: ClassVar[Dict[str, Type[ChatObject]]] = {
+        "choices": Choice,
+        "usage": Usage,
+        "search_results": SearchResult,
+        "images": Image,
+    }
+    if TYPE_CHECKING:  # pragma: no cover
+        id: Optional[str]
+        model: Optional[str]
+        object: Optional[str]
+        created: Optional[int]
+        usage: Optional[Usage]
+        citations: Optional[List[str]]
+        search_results: Optional[List[SearchResult]]
+        images: Optional[List[Image]]
+        related_questions: Optional[List[str]]
+
+    @property
+    def choices(self) -> List[Choice]:
+        """The choices; ``[]`` when the chunk has none (e.g. deep-research progress chunks)."""
+        value = self._data.get("choices")
+        if type(value) is not list:
+            return []
+        return [Choice(item) if type(item) is dict else item for item in value]
+
+
+class ChatCompletionChunk(_Completion):
+    """One streamed chunk (any era: ``chat.completion``, ``.chunk``, ``.done``, ``chat.reasoning*``)."""
+
+    __slots__ = ()
+
+
+class ChatCompletion(_Completion):
+    """A whole (non-streamed, or accumulated) completion."""
+
+    __slots__ = ()
