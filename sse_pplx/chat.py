@@ -1,0 +1,962 @@
+"""The chat-completion layer: SSE events to chunks, ``[DONE]``, in-band errors, accumulation, a verdict.
+
+This is where Perplexity and OpenAI-compatible streams are turned into what a
+user wants, and where the peers lose data (``../shared/reference``:
+perplexity-wire.md §2-§8, user-pain.md).  It is sans-I/O like the parser:
+:class:`ChatStream` takes bytes (or parsed events) and never blocks; the
+``iter_*`` / ``collect_chat`` functions and their async twins are thin loops
+over it, for any (async) iterable of bytes.
+
+Rules, each from the wire facts or a peer bug:
+
+* ``data: [DONE]`` (with or without the space, with trailing whitespace) ends
+  the stream; anything after it is ignored.  It is optional: Perplexity often
+  ends with a clean EOF after the ``finish_reason`` chunk (wire F9,
+  perplexityai/api-discussion#209, tidyverse/ellmer#379).
+* Any JSON object is a chunk, whatever its ``object`` says (``chat.completion``
+  in 2024-25, ``chat.completion.chunk`` / ``.done`` in 2026, ``chat.reasoning*``
+  in concise mode; MacPaw/OpenAI#317 broke on dispatching by it).  Chunks
+  without ``choices`` are legal (deep-research progress, Portkey-AI/gateway#1526).
+* Errors inside a 200 stream: ``event: error`` or a payload with a truthy
+  ``error`` key raise :class:`~sse_pplx.errors.APIErrorEvent` carrying the body
+  and the partial result (the perplexityai SDK yields the latter as a chunk).
+* A payload that starts like JSON but does not parse is kept in
+  ``result.malformed`` with its event index and the stream goes on; with
+  ``strict=True`` it raises :class:`~sse_pplx.errors.StreamDecodeError`.  Never a
+  bare ``JSONDecodeError`` (openai/openai-python#2721).  Comments, empty data
+  and other non-JSON payloads (keep-alive pings) are not errors: they are
+  counted and kept in ``result.ignored``.
+* Accumulation: content is the concatenation of ``delta.content`` (a
+  cumulative ``message.content`` fills in when a chunk has no delta, and is
+  cross-checked at the end); ``citations``, ``search_results``, ``images`` and
+  ``related_questions`` are the last non-empty value seen, never appended
+  (pydantic/pydantic-ai#996, langchain-ai/langchain#39924); ``usage`` is the
+  last one (it is cumulative); tool-call deltas merge by ``index`` as
+  openai-python's ``accumulate_delta`` does (strings concatenate; ``index``,
+  ``id`` and ``type`` are replaced).
+* Reasoning: a leading ``<think>…</think>`` in the content (Perplexity's
+  reasoning models) and ``reasoning_content`` / ``reasoning`` delta fields
+  (DeepSeek, vLLM and other OpenAI-compatible servers) go to
+  ``result.reasoning``; ``result.answer`` is the content without the think
+  block; ``result.content`` stays exactly what was sent.
+* The verdict, ``result.outcome``: ``"done"`` (``[DONE]`` or a ``done`` event
+  seen), ``"finished"`` (a ``finish_reason``, a clean end, no ``[DONE]``),
+  ``"truncated"`` (the stream ended inside an event or before any
+  ``finish_reason``) or ``"error"``.  ``strict=True`` turns ``"truncated"`` into
+  :class:`~sse_pplx.errors.IncompleteStreamError` carrying the partial result.
+* A last event cut off before its blank line is discarded by the parser, per
+  spec, but kept as ``incomplete_event``: when its data is complete JSON it is
+  salvaged here (the Stainless SDKs silently drop it; perplexity-wire.md §7.3).
+* A named-event dialect is understood as well: ``event: text_chunk`` carries
+  a piece of the answer (a JSON object with ``text`` / ``content`` / ``delta``,
+  or plain text) and ``event: done`` carries the full answer and its metadata
+  and ends the stream.  Each becomes an OpenAI-shaped chunk, so the same
+  consumer code works for both dialects.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+from ._reasoning import ThinkSplitter
+from .chat_objects import ChatCompletion, ChatCompletionChunk, Image, SearchResult, ToolCall, Usage
+from .errors import APIErrorEvent, IncompleteStreamError, ProtocolError, StreamDecodeError
+from .events import ServerSentEvent
+from .parser import DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_LINE_BYTES, SSEParser
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import (
+        Any,
+        AsyncIterable,
+        AsyncIterator,
+        Callable,
+        Dict,
+        Generator,
+        Iterable,
+        Iterator,
+        List,
+        Optional,
+        Tuple,
+    )
+
+__all__ = [
+    "ChatResult",
+    "ChatStream",
+    "IgnoredPayload",
+    "MalformedPayload",
+    "acollect_chat",
+    "aiter_chat_chunks",
+    "aiter_text",
+    "collect_chat",
+    "iter_chat_chunks",
+    "iter_text",
+]
+
+_loads = json.loads
+_new = tuple.__new__
+_PING_EVENTS = frozenset({"ping", "keepalive", "keep-alive", "heartbeat"})
+_TEXT_KEYS = ("text", "content", "delta", "chunk", "answer")
+_REPLACED_KEYS = frozenset({"index", "id", "type"})
+
+
+class MalformedPayload:
+    """A ``data`` payload that looked like JSON but did not parse: kept, never dropped.
+
+    Attributes:
+        index: the event's position in the stream (0-based).
+        data: the payload exactly as received.
+        event: the event type it came with.
+        reason: why it was not accepted.
+    """
+
+    __slots__ = ("data", "event", "index", "reason")
+
+    def __init__(self, index: int, data: str, event: str, reason: str) -> None:
+        self.index = index
+        self.data = data
+        self.event = event
+        self.reason = reason
+
+    def _key(self) -> Tuple[int, str, str, str]:
+        return (self.index, self.data, self.event, self.reason)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other._key() == self._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._key())
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(index={self.index}, data={self.data!r}, event={self.event!r}, "
+            f"reason={self.reason!r})"
+        )
+
+
+class IgnoredPayload(MalformedPayload):
+    """A non-JSON payload that is not an error (a keep-alive ping, an empty ``data:``)."""
+
+    __slots__ = ()
+
+
+class ChatResult:
+    """Everything a chat stream delivered, and how it ended.
+
+    Attributes:
+        content: the text as sent (all ``delta.content`` of choice 0, in order).
+        answer: ``content`` without a leading ``<think>…</think>`` block.
+        reasoning: the think block's text plus any ``reasoning_content`` / ``reasoning`` deltas.
+        reasoning_closed: False when a ``<think>`` block never got its ``</think>``.
+        role, finish_reason, id, model, created, object: from the chunks (the last non-null).
+        citations, search_results, images, related_questions: the last non-empty value seen.
+        usage: the last usage seen (Perplexity's is cumulative), or None.
+        tool_calls: tool calls of choice 0, merged from their deltas by index.
+        choices: per choice index: ``{"index", "content", "finish_reason", "tool_calls"}``.
+        outcome: "done", "finished", "truncated" or "error" (see the module doc).
+        done: a ``[DONE]`` (or ``done`` event) was seen.
+        error: the error body when outcome is "error", else None.
+        malformed: :class:`MalformedPayload` records, in order.
+        ignored: :class:`IgnoredPayload` records (pings and other non-JSON payloads).
+        salvaged: the last event arrived without its blank line and was kept.
+        chunks: how many chunks were decoded.
+        events: how many SSE events were read.
+        warnings: anything odd that was noticed but did not stop the stream.
+    """
+
+    __slots__ = (
+        "_choices",
+        "_citations",
+        "_images",
+        "_related_questions",
+        "_search_results",
+        "_tool_calls",
+        "_usage",
+        "answer",
+        "chunks",
+        "content",
+        "created",
+        "done",
+        "error",
+        "events",
+        "finish_reason",
+        "id",
+        "ignored",
+        "malformed",
+        "model",
+        "object",
+        "outcome",
+        "reasoning",
+        "reasoning_closed",
+        "role",
+        "salvaged",
+        "warnings",
+    )
+
+    def __init__(self) -> None:
+        self.content = ""
+        self.answer = ""
+        self.reasoning = ""
+        self.reasoning_closed = True
+        self.role: Optional[str] = None
+        self.finish_reason: Optional[str] = None
+        self.id: Optional[str] = None
+        self.model: Optional[str] = None
+        self.created: Optional[int] = None
+        self.object: Optional[str] = None
+        self._citations: List[Any] = []
+        self._search_results: List[Any] = []
+        self._images: List[Any] = []
+        self._related_questions: List[Any] = []
+        self._usage: Optional[Dict[str, Any]] = None
+        self._tool_calls: List[Dict[str, Any]] = []
+        self._choices: List[Dict[str, Any]] = []
+        self.outcome = "truncated"
+        self.done = False
+        self.error: Any = None
+        self.malformed: List[MalformedPayload] = []
+        self.ignored: List[IgnoredPayload] = []
+        self.salvaged = False
+        self.chunks = 0
+        self.events = 0
+        self.warnings: List[str] = []
+
+    @property
+    def citations(self) -> List[str]:
+        return list(self._citations)
+
+    @property
+    def search_results(self) -> List[SearchResult]:
+        return [SearchResult(r) if type(r) is dict else r for r in self._search_results]
+
+    @property
+    def images(self) -> List[Image]:
+        return [Image(r) if type(r) is dict else r for r in self._images]
+
+    @property
+    def related_questions(self) -> List[str]:
+        return list(self._related_questions)
+
+    @property
+    def usage(self) -> Optional[Usage]:
+        return None if self._usage is None else Usage(self._usage)
+
+    @property
+    def tool_calls(self) -> List[ToolCall]:
+        return [ToolCall(call) for call in self._tool_calls]
+
+    @property
+    def choices(self) -> List[Dict[str, Any]]:
+        return [dict(choice) for choice in self._choices]
+
+    def to_completion(self) -> ChatCompletion:
+        """The result as a non-streamed completion object (OpenAI shape, Perplexity metadata kept)."""
+        message: Dict[str, Any] = {"role": self.role or "assistant", "content": self.content}
+        if self._tool_calls:
+            message["tool_calls"] = [dict(call) for call in self._tool_calls]
+        if self.reasoning:
+            message["reasoning_content"] = self.reasoning
+        completion: Dict[str, Any] = {
+            "id": self.id,
+            "object": "chat.completion",
+            "created": self.created,
+            "model": self.model,
+            "choices": [{"index": 0, "message": message, "finish_reason": self.finish_reason}],
+            "usage": self._usage,
+        }
+        for key in ("citations", "search_results", "images", "related_questions"):
+            value = getattr(self, "_" + key)
+            if value:
+                completion[key] = list(value)
+        return ChatCompletion(completion)
+
+    def to_dict(self) -> Dict[str, Any]:
+        """Everything as plain JSON-compatible data."""
+        return {
+            "outcome": self.outcome,
+            "done": self.done,
+            "content": self.content,
+            "answer": self.answer,
+            "reasoning": self.reasoning,
+            "reasoning_closed": self.reasoning_closed,
+            "role": self.role,
+            "finish_reason": self.finish_reason,
+            "id": self.id,
+            "model": self.model,
+            "created": self.created,
+            "object": self.object,
+            "citations": list(self._citations),
+            "search_results": list(self._search_results),
+            "images": list(self._images),
+            "related_questions": list(self._related_questions),
+            "usage": self._usage,
+            "tool_calls": [dict(call) for call in self._tool_calls],
+            "error": self.error,
+            "malformed": [list(m) for m in self.malformed],
+            "ignored": [list(m) for m in self.ignored],
+            "salvaged": self.salvaged,
+            "chunks": self.chunks,
+            "events": self.events,
+            "warnings": list(self.warnings),
+        }
+
+    def __repr__(self) -> str:
+        text = self.content if len(self.content) <= 60 else self.content[:57] + "..."
+        return (
+            f"ChatResult(outcome={self.outcome!r}, content={text!r}, finish_reason={self.finish_reason!r}, "
+            f"citations={len(self._citations)}, search_results={len(self._search_results)}, "
+            f"chunks={self.chunks}, malformed={len(self.malformed)})"
+        )
+
+
+class _Choice:
+    """Per-choice accumulation state."""
+
+    __slots__ = ("finish_reason", "message", "parts", "size", "tool_calls")
+
+    def __init__(self) -> None:
+        self.parts: List[str] = []
+        self.size = 0
+        self.finish_reason: Optional[str] = None
+        self.message: Optional[str] = None  # the last cumulative message.content seen
+        self.tool_calls: Dict[int, Dict[str, Any]] = {}
+
+
+def _merge(target: Dict[str, Any], delta: Dict[str, Any]) -> None:
+    """openai-python's accumulate_delta rule: strings concatenate, index/id/type replace, dicts merge."""
+    for key, value in delta.items():
+        old = target.get(key)
+        if old is None or key in _REPLACED_KEYS:
+            target[key] = _copy(value)
+        elif type(old) is str and type(value) is str:
+            target[key] = old + value
+        elif type(old) is dict and type(value) is dict:
+            _merge(old, value)
+        elif value is not None:
+            target[key] = _copy(value)
+
+
+def _copy(value: Any) -> Any:
+    if type(value) is dict:
+        return {k: _copy(v) for k, v in value.items()}
+    if type(value) is list:
+        return [_copy(v) for v in value]
+    return value
+
+
+def _error_message(body: Any) -> str:
+    error = body.get("error", body) if isinstance(body, dict) else body
+    if isinstance(error, dict):
+        message = error.get("message") or error.get("detail") or error.get("type")
+        if message:
+            code = error.get("code")
+            return f"{message} (code {code})" if code is not None else str(message)
+        return json.dumps(error)[:500]
+    if isinstance(error, str) and error.strip():
+        return error.strip()[:500]
+    return "the server reported an error in the stream"
+
+
+class ChatStream:
+    """Sans-I/O decoder and accumulator of one chat-completion stream.
+
+    Feed it bytes (:meth:`feed`) or already-parsed events (:meth:`feed_event`),
+    then call :meth:`close` at the end of the stream for the verdict.
+
+    Args:
+        strict: raise :class:`StreamDecodeError` for malformed JSON and
+            :class:`IncompleteStreamError` from :meth:`close` when the stream was truncated.
+        on_content: called with each piece of the answer (content outside ``<think>``).
+        on_reasoning: called with each piece of reasoning.
+        on_search_results: called with the search results when they arrive or change.
+        on_complete: called by :meth:`close` with the final :class:`ChatResult`.
+        max_line_bytes, max_event_bytes: the parser's limits.
+    """
+
+    def __init__(
+        self,
+        *,
+        strict: bool = False,
+        on_content: Optional[Callable[[str], object]] = None,
+        on_reasoning: Optional[Callable[[str], object]] = None,
+        on_search_results: Optional[Callable[[List[SearchResult]], object]] = None,
+        on_complete: Optional[Callable[[ChatResult], object]] = None,
+        max_line_bytes: Optional[int] = DEFAULT_MAX_LINE_BYTES,
+        max_event_bytes: Optional[int] = DEFAULT_MAX_EVENT_BYTES,
+    ) -> None:
+        self.parser = SSEParser(max_line_bytes=max_line_bytes, max_event_bytes=max_event_bytes)
+        self.strict = strict
+        self._on_content = on_content
+        self._on_reasoning = on_reasoning
+        self._on_search_results = on_search_results
+        self._on_complete = on_complete
+        self._r = ChatResult()
+        self._choices: Dict[int, _Choice] = {}
+        self._think = ThinkSplitter()
+        self._answer: List[str] = []
+        self._reasoning: List[str] = []
+        self._closed = False
+        #: A terminal marker ([DONE] or a done event) was seen: stop reading.
+        self.done = False
+
+    # -- input ------------------------------------------------------------
+
+    def feed(self, data: bytes) -> List[ChatCompletionChunk]:
+        """Parse bytes; return the chunks they completed.  After ``[DONE]`` returns ``[]``.
+
+        Raises:
+            APIErrorEvent: the stream reported an error (``exc.partial`` has the rest).
+            StreamDecodeError: strict mode, a malformed payload.
+            LimitExceeded: a parser limit (``exc.partial`` has what was received).
+        """
+        if self.done:
+            return []
+        try:
+            events = self.parser.feed(data)
+        except ProtocolError as exc:
+            for event in exc.events:  # a parser without comments=True yields events only
+                self.feed_event(event)  # type: ignore[arg-type]
+            exc.partial = self._fail("error", None)
+            raise
+        out: List[ChatCompletionChunk] = []
+        for event in events:
+            chunk = self.feed_event(event)
+            if chunk is not None:
+                out.append(chunk)
+            if self.done:
+                break
+        return out
+
+    def feed_event(self, event: ServerSentEvent) -> Optional[ChatCompletionChunk]:
+        """Interpret one SSE event; return its chunk, or None (``[DONE]``, a ping, a malformed payload)."""
+        if self.done:
+            return None
+        result = self._r
+        index = result.events
+        result.events = index + 1
+        data = event.data
+        kind = event.event
+        if kind == "message" and data[:1] == "{":
+            obj = self._decode(data, index, kind)
+            if obj is None:
+                return None
+            return self._chunk(obj)
+        return self._other(data, kind, index)
+
+    def _decode(self, data: str, index: int, kind: str) -> Optional[Dict[str, Any]]:
+        try:
+            obj = _loads(data)
+        except ValueError as exc:
+            self._malformed(data, index, kind, f"invalid JSON: {exc}")
+            return None
+        if type(obj) is not dict:
+            self._malformed(data, index, kind, f"JSON {type(obj).__name__}, not an object")
+            return None
+        return obj
+
+    def _malformed(self, data: str, index: int, kind: str, reason: str) -> None:
+        if self.strict:
+            error = StreamDecodeError(data, index, reason)
+            error.partial = self._fail("error", None)
+            raise error
+        self._r.malformed.append(MalformedPayload(index, data, kind, reason))
+
+    def _other(self, data: str, kind: str, index: int) -> Optional[ChatCompletionChunk]:
+        """Everything but a plain JSON-object data event."""
+        stripped = data.strip()
+        if kind == "error":
+            try:
+                body: Any = _loads(stripped) if stripped else None
+            except ValueError:
+                body = data
+            self._raise_error(body if body is not None else data)
+        if stripped == "[DONE]":
+            self._terminal()
+            return None
+        if kind in _PING_EVENTS or not stripped:
+            self._r.ignored.append(IgnoredPayload(index, data, kind, "keep-alive"))
+            return None
+        if kind == "text_chunk":
+            return self._text_chunk(stripped, data, index)
+        if kind == "done":
+            return self._done_event(stripped, index)
+        if stripped[:1] in ("{", "["):
+            obj = self._decode(stripped, index, kind)
+            return None if obj is None else self._chunk(obj)
+        self._r.ignored.append(IgnoredPayload(index, data, kind, "not JSON"))
+        return None
+
+    def _text_chunk(self, stripped: str, data: str, index: int) -> Optional[ChatCompletionChunk]:
+        payload: Dict[str, Any] = {}
+        text: Any = data
+        if stripped[:1] == "{":
+            obj = self._decode(stripped, index, "text_chunk")
+            if obj is None:
+                return None
+            payload = obj
+            text = next((obj[k] for k in _TEXT_KEYS if isinstance(obj.get(k), str)), "")
+        chunk = {k: v for k, v in payload.items() if k not in _TEXT_KEYS}
+        chunk.setdefault("object", "chat.completion.chunk")
+        chunk["choices"] = [{"index": 0, "delta": {"content": text}, "finish_reason": None}]
+        return self._chunk(chunk)
+
+    def _done_event(self, stripped: str, index: int) -> Optional[ChatCompletionChunk]:
+        chunk: Optional[ChatCompletionChunk] = None
+        if stripped[:1] == "{":
+            obj = self._decode(stripped, index, "done")
+            if obj is not None:
+                if "choices" in obj:
+                    chunk = self._chunk(obj)
+                else:
+                    full = next((obj[k] for k in _TEXT_KEYS if isinstance(obj.get(k), str)), None)
+                    meta = {k: v for k, v in obj.items() if k not in _TEXT_KEYS}
+                    meta.setdefault("object", "chat.completion.done")
+                    finish = obj.get("finish_reason") or "stop"
+                    meta["choices"] = [{"index": 0, "delta": {}, "finish_reason": finish}]
+                    if full is not None:
+                        meta["choices"][0]["message"] = {"role": "assistant", "content": full}
+                    chunk = self._chunk(meta)
+        self._terminal()
+        return chunk
+
+    def _terminal(self) -> None:
+        self.done = True
+        self._r.done = True
+
+    def _raise_error(self, body: Any) -> None:
+        partial = self._fail("error", body)
+        raise APIErrorEvent(_error_message(body), body=body, partial=partial)
+
+    # -- accumulation -----------------------------------------------------
+
+    def _chunk(self, obj: Dict[str, Any]) -> ChatCompletionChunk:
+        error = obj.get("error")
+        if error:
+            self._raise_error(obj)
+        r = self._r
+        r.chunks += 1
+        get = obj.get
+        value = get("id")
+        if value is not None:
+            r.id = value
+        value = get("model")
+        if value is not None:
+            r.model = value
+        value = get("created")
+        if value is not None:
+            r.created = value
+        value = get("object")
+        if value is not None:
+            r.object = value
+        value = get("usage")
+        if value is not None:
+            r._usage = value
+        value = get("citations")
+        if value:
+            r._citations = value
+        value = get("search_results")
+        if value and value is not r._search_results:
+            changed = value != r._search_results
+            r._search_results = value
+            if changed and self._on_search_results is not None:
+                self._on_search_results(r.search_results)
+        value = get("images")
+        if value:
+            r._images = value
+        value = get("related_questions")
+        if value:
+            r._related_questions = value
+        choices = get("choices")
+        if choices:
+            for choice in choices:
+                if type(choice) is dict:
+                    self._choice(choice)
+        return ChatCompletionChunk(obj)
+
+    def _choice(self, choice: Dict[str, Any]) -> None:
+        index = choice.get("index") or 0
+        state = self._choices.get(index)
+        if state is None:
+            state = self._choices[index] = _Choice()
+        content = None
+        delta = choice.get("delta")
+        if type(delta) is dict:
+            content = delta.get("content")
+            if index == 0:
+                role = delta.get("role")
+                if role and self._r.role is None:
+                    self._r.role = role
+                reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+                if type(reasoning) is str and reasoning:
+                    self._reasoning_piece(reasoning)
+            calls = delta.get("tool_calls")
+            if calls:
+                self._tool_calls(state, calls)
+        message = choice.get("message")
+        if type(message) is dict:
+            full = message.get("content")
+            if type(full) is str:
+                if content is None and full.startswith(self._text(state)):
+                    content = full[state.size :]  # derive the delta from the cumulative message
+                state.message = full
+            if index == 0 and self._r.role is None and message.get("role"):
+                self._r.role = message["role"]
+        if type(content) is str and content:
+            state.parts.append(content)
+            state.size += len(content)
+            if index == 0:
+                self._content_piece(content)
+        finish = choice.get("finish_reason")
+        if finish:
+            state.finish_reason = finish
+
+    @staticmethod
+    def _text(state: _Choice) -> str:
+        if len(state.parts) > 1:
+            state.parts[:] = ["".join(state.parts)]
+        return state.parts[0] if state.parts else ""
+
+    def _tool_calls(self, state: _Choice, calls: Any) -> None:
+        if type(calls) is not list:
+            return
+        for position, call in enumerate(calls):
+            if type(call) is not dict:
+                continue
+            index = call.get("index", position)
+            target = state.tool_calls.get(index)
+            if target is None:
+                state.tool_calls[index] = _copy(call)
+            else:
+                _merge(target, call)
+
+    def _content_piece(self, content: str) -> None:
+        reasoning, answer = self._think.feed(content)
+        if reasoning:
+            self._reasoning_piece(reasoning)
+        if answer:
+            self._answer.append(answer)
+            if self._on_content is not None:
+                self._on_content(answer)
+
+    def _reasoning_piece(self, text: str) -> None:
+        self._reasoning.append(text)
+        if self._on_reasoning is not None:
+            self._on_reasoning(text)
+
+    # -- output -----------------------------------------------------------
+
+    @property
+    def result(self) -> ChatResult:
+        """A snapshot of everything received so far (the verdict is final after :meth:`close`)."""
+        return self._snapshot(self._r.outcome if self._closed else self._outcome(False))
+
+    def _outcome(self, cut: bool) -> str:
+        if self._r.done:
+            return "done"
+        finished = any(state.finish_reason for state in self._choices.values())
+        return "finished" if finished and not cut else "truncated"
+
+    def _snapshot(self, outcome: str) -> ChatResult:
+        r = self._r
+        snap = ChatResult()
+        for name in ChatResult.__slots__:
+            setattr(snap, name, getattr(r, name))
+        snap.malformed = list(r.malformed)
+        snap.ignored = list(r.ignored)
+        snap.warnings = list(r.warnings)
+        snap.outcome = outcome
+        first = self._choices.get(0)
+        if first is not None:
+            snap.content = self._text(first)
+            snap.finish_reason = first.finish_reason
+            snap._tool_calls = [_copy(first.tool_calls[i]) for i in sorted(first.tool_calls)]
+        snap.answer = "".join(self._answer)
+        snap.reasoning = "".join(self._reasoning)
+        snap.reasoning_closed = self._think.closed_tag or not self._think.opened_tag
+        snap._choices = [
+            {
+                "index": i,
+                "content": self._text(state),
+                "finish_reason": state.finish_reason,
+                "tool_calls": [_copy(state.tool_calls[k]) for k in sorted(state.tool_calls)],
+            }
+            for i, state in sorted(self._choices.items())
+        ]
+        return snap
+
+    def _fail(self, outcome: str, body: Any) -> ChatResult:
+        self._r.error = body
+        self._r.outcome = outcome
+        self._closed = True
+        self.done = True
+        return self._snapshot(outcome)
+
+    def close(self) -> ChatResult:
+        """End of stream: flush, salvage a cut-off last event, and give the verdict.
+
+        Raises:
+            IncompleteStreamError: ``strict=True`` and the outcome is "truncated"
+                (``exc.partial`` is the result).
+            APIErrorEvent / StreamDecodeError: from a salvaged last event.
+        """
+        if self._closed:
+            return self._snapshot(self._r.outcome)
+        cut = False
+        if not self.done:
+            self.parser.close()
+            if self.parser.truncated:
+                cut = True
+                last = self.parser.incomplete_event
+                if last is not None and self._salvage(last):
+                    cut = False
+        # Release a partial "<think>" or "</think>" that was held back.
+        reasoning, answer = self._think.close()
+        if reasoning:
+            self._reasoning_piece(reasoning)
+        if answer:
+            self._answer.append(answer)
+            if self._on_content is not None:
+                self._on_content(answer)
+        self._cross_check()
+        outcome = self._outcome(cut)
+        self._r.outcome = outcome
+        self._closed = True
+        result = self._snapshot(outcome)
+        if outcome == "truncated" and self.strict:
+            why = "the last event was cut off" if cut else "no [DONE] and no finish_reason arrived"
+            raise IncompleteStreamError(
+                f"the stream ended before the answer did: {why} ({len(result.content)} characters of content received)",
+                partial=result,
+            )
+        if self._on_complete is not None:
+            self._on_complete(result)
+        return result
+
+    def _salvage(self, event: ServerSentEvent) -> bool:
+        """Keep a last event whose blank line never came, when its data is complete JSON."""
+        data = event.data.strip()
+        if data == "[DONE]":
+            self._terminal()
+            return True
+        if data[:1] != "{":
+            return False
+        try:
+            obj = _loads(data)
+        except ValueError:
+            return False
+        if type(obj) is not dict:
+            return False
+        self._r.events += 1
+        self._r.salvaged = True
+        self._r.warnings.append("the last event had no terminating blank line; its complete JSON was kept")
+        self._chunk(obj)
+        return True
+
+    def _cross_check(self) -> None:
+        """Compare the concatenated deltas with Perplexity's cumulative message, when it came."""
+        for index, state in self._choices.items():
+            if state.message is None:
+                continue
+            text = self._text(state)
+            if state.message == text:
+                continue
+            if state.message.startswith(text):
+                missing = state.message[len(text) :]
+                state.parts[:] = [state.message]
+                state.size = len(state.message)
+                if index == 0:
+                    self._content_piece(missing)
+                self._r.warnings.append(
+                    f"choice {index}: the cumulative message had {len(missing)} more characters than the deltas; "
+                    "they were added"
+                )
+            else:
+                self._r.warnings.append(
+                    f"choice {index}: the deltas ({len(text)} characters) differ from the cumulative message "
+                    f"({len(state.message)} characters); the deltas were kept"
+                )
+
+
+# -- conveniences over bytes ------------------------------------------------
+
+
+class _ChunkIterator:
+    """What :func:`iter_chat_chunks` returns: iterate it; ``.result`` tells how it went."""
+
+    def __init__(self, chunks: Iterable[bytes], stream: ChatStream) -> None:
+        self._chunks = chunks
+        self.stream = stream
+        self._gen = self._run()
+
+    def _run(self) -> Generator[ChatCompletionChunk, None, None]:
+        stream = self.stream
+        for data in self._chunks:
+            yield from stream.feed(data)
+            if stream.done:
+                break
+        stream.close()
+
+    def __iter__(self) -> Iterator[ChatCompletionChunk]:
+        return self._gen
+
+    def __next__(self) -> ChatCompletionChunk:
+        return next(self._gen)
+
+    @property
+    def result(self) -> ChatResult:
+        """The result so far; final once iteration has ended."""
+        return self.stream.result
+
+    def close(self) -> None:
+        """Stop early (the underlying iterator is closed if it has a ``close``)."""
+        self._gen.close()
+        closer = getattr(self._chunks, "close", None)
+        if closer is not None:
+            closer()
+
+
+def iter_chat_chunks(chunks: Iterable[bytes], *, strict: bool = False, **options: Any) -> _ChunkIterator:
+    """Decode a chat-completion stream from any iterable of bytes, chunk by chunk.
+
+    ``for chunk in iter_chat_chunks(response_bytes): chunk.choices[0].delta.content``.
+    The returned iterator's ``.result`` is the accumulated :class:`ChatResult`
+    (final once iteration ends: check ``.result.outcome``).  Keyword options are
+    :class:`ChatStream`'s.
+    """
+    return _ChunkIterator(chunks, ChatStream(strict=strict, **options))
+
+
+def collect_chat(chunks: Iterable[bytes], *, strict: bool = False, **options: Any) -> ChatResult:
+    """Read a whole chat-completion stream from any iterable of bytes; return its :class:`ChatResult`."""
+    stream = ChatStream(strict=strict, **options)
+    for data in chunks:
+        stream.feed(data)
+        if stream.done:
+            break
+    return stream.close()
+
+
+def iter_text(
+    chunks: Iterable[bytes],
+    *,
+    include_reasoning: bool = False,
+    buffer_chars: int = 0,
+    buffer_seconds: float = 0.0,
+    strict: bool = False,
+    **options: Any,
+) -> Iterator[str]:
+    """Yield the answer's text as it streams.
+
+    Args:
+        include_reasoning: yield the raw content (with any ``<think>`` block)
+            instead of the answer alone.
+        buffer_chars, buffer_seconds: buffered iteration: hold text back until
+            at least ``buffer_chars`` characters are waiting or ``buffer_seconds``
+            have passed since the last piece was yielded (checked whenever new
+            bytes arrive; the rest is flushed at the end).  0 yields every piece.
+    """
+    buffer = _TextBuffer(buffer_chars, buffer_seconds)
+    stream = ChatStream(strict=strict, **options)
+    if not include_reasoning:
+        stream._on_content = buffer.add
+    for data in chunks:
+        for chunk in stream.feed(data):
+            if include_reasoning:
+                for choice in chunk.choices:
+                    piece = choice.delta.content if choice.index in (0, None) and choice.delta else None
+                    if piece:
+                        buffer.add(piece)
+        yield from buffer.take()
+        if stream.done:
+            break
+    stream.close()
+    yield from buffer.take(final=True)
+
+
+class _TextBuffer:
+    __slots__ = ("_last", "_parts", "_size", "chars", "seconds")
+
+    def __init__(self, chars: int, seconds: float) -> None:
+        self.chars = chars
+        self.seconds = seconds
+        self._parts: List[str] = []
+        self._size = 0
+        self._last = time.monotonic()
+
+    def add(self, text: str) -> None:
+        self._parts.append(text)
+        self._size += len(text)
+
+    def _due(self) -> bool:
+        if self.chars and self._size >= self.chars:
+            return True
+        return bool(self.seconds) and time.monotonic() - self._last >= self.seconds
+
+    def take(self, final: bool = False) -> List[str]:
+        if not self._parts:
+            return []
+        buffered = bool(self.chars or self.seconds)
+        if not final and buffered and not self._due():
+            return []
+        out = ["".join(self._parts)] if buffered else self._parts
+        self._parts = []
+        self._size = 0
+        self._last = time.monotonic()
+        return out
+
+
+async def aiter_chat_chunks(
+    chunks: AsyncIterable[bytes], *, strict: bool = False, **options: Any
+) -> AsyncIterator[ChatCompletionChunk]:
+    """The async twin of :func:`iter_chat_chunks` (same :class:`ChatStream` underneath)."""
+    stream = ChatStream(strict=strict, **options)
+    async for data in chunks:
+        for chunk in stream.feed(data):
+            yield chunk
+        if stream.done:
+            break
+    stream.close()
+
+
+async def acollect_chat(chunks: AsyncIterable[bytes], *, strict: bool = False, **options: Any) -> ChatResult:
+    """The async twin of :func:`collect_chat`."""
+    stream = ChatStream(strict=strict, **options)
+    async for data in chunks:
+        stream.feed(data)
+        if stream.done:
+            break
+    return stream.close()
+
+
+async def aiter_text(
+    chunks: AsyncIterable[bytes],
+    *,
+    include_reasoning: bool = False,
+    buffer_chars: int = 0,
+    buffer_seconds: float = 0.0,
+    strict: bool = False,
+    **options: Any,
+) -> AsyncIterator[str]:
+    """The async twin of :func:`iter_text`."""
+    buffer = _TextBuffer(buffer_chars, buffer_seconds)
+    stream = ChatStream(strict=strict, **options)
+    if not include_reasoning:
+        stream._on_content = buffer.add
+    async for data in chunks:
+        for chunk in stream.feed(data):
+            if include_reasoning:
+                for choice in chunk.choices:
+                    piece = choice.delta.content if choice.index in (0, None) and choice.delta else None
+                    if piece:
+                        buffer.add(piece)
+        for piece in buffer.take():
+            yield piece
+        if stream.done:
+            break
+    stream.close()
+    for piece in buffer.take(final=True):
+        yield piece
