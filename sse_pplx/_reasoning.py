@@ -10,8 +10,10 @@ always correctly enclosed").
 Rules:
 * Only a ``<think>`` at the start of the content (after optional whitespace)
   opens a reasoning block; the tag anywhere else is answer text.
-* Everything up to the first ``</think>`` is reasoning; everything after it is
-  the answer, with its leading whitespace dropped.
+* Everything up to the first ``</think>`` is reasoning, without the whitespace
+  that surrounds it inside the tags; everything after it is the answer, with
+  its leading whitespace dropped.  (Trailing whitespace of the reasoning is
+  held back until more reasoning text shows it was not trailing after all.)
 * Text that might be the start of a tag split across chunks is held back (at
   most 7 characters) until the next delta or :meth:`ThinkSplitter.close`
   decides; nothing is ever lost: ``reasoning + answer`` always accounts for
@@ -44,16 +46,23 @@ def _held_prefix(text: str, tag: str) -> int:
 class ThinkSplitter:
     """Feed content deltas; get back ``(reasoning_delta, answer_delta)`` pairs."""
 
-    __slots__ = ("_answer_started", "_held", "_state", "closed_tag", "opened_tag")
+    __slots__ = ("_answer_started", "_held", "_reasoning_started", "_state", "_ws", "closed_tag", "opened_tag")
 
     def __init__(self) -> None:
         self._state = _START
         self._held = ""  # text not yet attributed (a possible partial tag, or leading whitespace)
+        self._ws = ""  # reasoning whitespace held back: trailing, unless more reasoning follows
+        self._reasoning_started = False
         self._answer_started = False
         #: A leading <think> was seen.
         self.opened_tag = False
         #: The reasoning block was closed by </think>.
         self.closed_tag = False
+
+    @property
+    def passthrough(self) -> bool:
+        """True once the answer has begun: from then on every delta is answer as it is."""
+        return self._state == _ANSWER and self._answer_started and not self._held
 
     def feed(self, delta: str) -> Tuple[str, str]:
         """Attribute one content delta; returns the reasoning and answer text it releases."""
@@ -78,12 +87,23 @@ class ThinkSplitter:
         if end >= 0:
             self._state = _ANSWER
             self.closed_tag = True
-            return text[:end], self._answer(text[end + len(_CLOSE) :])
+            return self._reasoning(text[:end], True), self._answer(text[end + len(_CLOSE) :])
         held = _held_prefix(text, _CLOSE)
         if held:
             self._held = text[-held:]
             text = text[:-held]
-        return text, ""
+        return self._reasoning(text, False), ""
+
+    def _reasoning(self, text: str, last: bool) -> str:
+        if not self._reasoning_started:
+            text = text.lstrip()
+            if not text:
+                return ""
+            self._reasoning_started = True
+        text = self._ws + text
+        body = text.rstrip()
+        self._ws = "" if last else text[len(body) :]
+        return body
 
     def _answer(self, text: str) -> str:
         if not self._answer_started:
@@ -97,7 +117,7 @@ class ThinkSplitter:
         """End of the content: release what was held back."""
         held, self._held = self._held, ""
         if self._state == _THINKING:
-            return held, ""  # an unterminated reasoning block stays reasoning
+            return self._reasoning(held, True), ""  # an unterminated reasoning block stays reasoning
         if self._state == _START:
             self._state = _ANSWER
             return "", held  # whitespace or a partial "<think>": it was answer text after all

@@ -95,6 +95,22 @@ __all__ = [
 ]
 
 _loads = json.loads
+_scan: Callable[[str, int], Tuple[Any, int]] = getattr(json.decoder.JSONDecoder(), "scan_once")  # noqa: B009
+
+
+def _parse_json(data: str) -> Any:
+    """``json.loads`` for a payload that starts with its first character, without
+    loads()'s Python-level wrapping (two regex matches and two calls a payload):
+    the same C scanner, the same strictness, and "Extra data" is still an error."""
+    try:
+        obj, end = _scan(data, 0)
+    except StopIteration as exc:  # the C scanner's way of saying "no value here"
+        raise ValueError(f"Expecting value: char {exc.value}") from None
+    if end != len(data) and not data[end:].isspace():
+        raise ValueError(f"Extra data: char {end}")
+    return obj
+
+
 _new = tuple.__new__
 _PING_EVENTS = frozenset({"ping", "keepalive", "keep-alive", "heartbeat"})
 _TEXT_KEYS = ("text", "content", "delta", "chunk", "answer")
@@ -400,6 +416,8 @@ class ChatStream:
         self._answer: List[str] = []
         self._reasoning: List[str] = []
         self._closed = False
+        self._plain = False  # the think splitter has nothing left to decide
+        self._pending_error: Optional[ProtocolError] = None
         #: A terminal marker ([DONE] or a done event) was seen: stop reading.
         self.done = False
 
@@ -413,28 +431,64 @@ class ChatStream:
             StreamDecodeError: strict mode, a malformed payload.
             LimitExceeded: a parser limit (``exc.partial`` has what was received).
         """
+        return [ChatCompletionChunk(obj) for obj in self._objects(data)]
+
+    def _objects(self, data: bytes) -> List[Dict[str, Any]]:
+        """The hot loop: parse, interpret, accumulate; the decoded chunk dicts, unwrapped."""
         if self.done:
             return []
-        try:
-            events = self.parser.feed(data)
-        except ProtocolError as exc:
-            for event in exc.events:  # a parser without comments=True yields events only
-                self.feed_event(event)  # type: ignore[arg-type]
-            exc.partial = self._fail("error", None)
-            raise
-        out: List[ChatCompletionChunk] = []
-        for event in events:
-            chunk = self.feed_event(event)
-            if chunk is not None:
-                out.append(chunk)
+        out: List[Dict[str, Any]] = []
+        for event in self._events(data):
+            obj = self._obj(event)
+            if obj is not None:
+                out.append(obj)
             if self.done:
                 break
         return out
+
+    def iter_feed(self, data: bytes) -> Iterator[ChatCompletionChunk]:
+        """Like :meth:`feed`, but yields each chunk before the next event is read,
+        so that the chunks before an error are delivered before it is raised."""
+        if self.done:
+            return
+        for event in self._events(data, salvage_into=True):
+            obj = self._obj(event)
+            if obj is not None:
+                yield ChatCompletionChunk(obj)
+            if self.done:
+                return
+        error = self._pending_error
+        if error is not None:
+            self._pending_error = None
+            error.partial = self._fail("error", None)
+            raise error
+
+    def _events(self, data: bytes, salvage_into: bool = False) -> List[ServerSentEvent]:
+        """The parser's events.  On a parser error, the events it completed first
+        are interpreted too; then the error is raised with the partial result
+        (or, with ``salvage_into``, returned for the caller to yield first and
+        left in ``_pending_error``)."""
+        try:
+            return self.parser.feed(data)
+        except ProtocolError as exc:
+            salvaged: List[ServerSentEvent] = exc.events  # type: ignore[assignment]  # no comments=True
+            exc.events = []
+            if salvage_into:
+                self._pending_error = exc
+                return salvaged
+            for event in salvaged:
+                self._obj(event)
+            exc.partial = self._fail("error", None)
+            raise
 
     def feed_event(self, event: ServerSentEvent) -> Optional[ChatCompletionChunk]:
         """Interpret one SSE event; return its chunk, or None (``[DONE]``, a ping, a malformed payload)."""
         if self.done:
             return None
+        obj = self._obj(event)
+        return None if obj is None else ChatCompletionChunk(obj)
+
+    def _obj(self, event: ServerSentEvent) -> Optional[Dict[str, Any]]:
         result = self._r
         index = result.events
         result.events = index + 1
@@ -442,14 +496,14 @@ class ChatStream:
         kind = event.event
         if kind == "message" and data[:1] == "{":
             obj = self._decode(data, index, kind)
-            if obj is None:
-                return None
-            return self._chunk(obj)
+            if obj is not None:
+                self._chunk(obj)
+            return obj
         return self._other(data, kind, index)
 
     def _decode(self, data: str, index: int, kind: str) -> Optional[Dict[str, Any]]:
         try:
-            obj = _loads(data)
+            obj = _parse_json(data)
         except ValueError as exc:
             self._malformed(data, index, kind, f"invalid JSON: {exc}")
             return None
@@ -465,7 +519,7 @@ class ChatStream:
             raise error
         self._r.malformed.append(MalformedPayload(index, data, kind, reason))
 
-    def _other(self, data: str, kind: str, index: int) -> Optional[ChatCompletionChunk]:
+    def _other(self, data: str, kind: str, index: int) -> Optional[Dict[str, Any]]:
         """Everything but a plain JSON-object data event."""
         stripped = data.strip()
         if kind == "error":
@@ -486,31 +540,38 @@ class ChatStream:
             return self._done_event(stripped, index)
         if stripped[:1] in ("{", "["):
             obj = self._decode(stripped, index, kind)
-            return None if obj is None else self._chunk(obj)
+            if obj is not None:
+                self._chunk(obj)
+            return obj
         self._r.ignored.append(IgnoredPayload(index, data, kind, "not JSON"))
         return None
 
-    def _text_chunk(self, stripped: str, data: str, index: int) -> Optional[ChatCompletionChunk]:
+    def _text_chunk(self, stripped: str, data: str, index: int) -> Optional[Dict[str, Any]]:
         payload: Dict[str, Any] = {}
         text: Any = data
         if stripped[:1] == "{":
             obj = self._decode(stripped, index, "text_chunk")
             if obj is None:
                 return None
+            if "choices" in obj:  # already a chunk: any object with choices is one
+                self._chunk(obj)
+                return obj
             payload = obj
             text = next((obj[k] for k in _TEXT_KEYS if isinstance(obj.get(k), str)), "")
         chunk = {k: v for k, v in payload.items() if k not in _TEXT_KEYS}
         chunk.setdefault("object", "chat.completion.chunk")
         chunk["choices"] = [{"index": 0, "delta": {"content": text}, "finish_reason": None}]
-        return self._chunk(chunk)
+        self._chunk(chunk)
+        return chunk
 
-    def _done_event(self, stripped: str, index: int) -> Optional[ChatCompletionChunk]:
-        chunk: Optional[ChatCompletionChunk] = None
+    def _done_event(self, stripped: str, index: int) -> Optional[Dict[str, Any]]:
+        chunk: Optional[Dict[str, Any]] = None
         if stripped[:1] == "{":
             obj = self._decode(stripped, index, "done")
             if obj is not None:
                 if "choices" in obj:
-                    chunk = self._chunk(obj)
+                    self._chunk(obj)
+                    chunk = obj
                 else:
                     full = next((obj[k] for k in _TEXT_KEYS if isinstance(obj.get(k), str)), None)
                     meta = {k: v for k, v in obj.items() if k not in _TEXT_KEYS}
@@ -519,7 +580,8 @@ class ChatStream:
                     meta["choices"] = [{"index": 0, "delta": {}, "finish_reason": finish}]
                     if full is not None:
                         meta["choices"][0]["message"] = {"role": "assistant", "content": full}
-                    chunk = self._chunk(meta)
+                    self._chunk(meta)
+                    chunk = meta
         self._terminal()
         return chunk
 
@@ -533,13 +595,19 @@ class ChatStream:
 
     # -- accumulation -----------------------------------------------------
 
-    def _chunk(self, obj: Dict[str, Any]) -> ChatCompletionChunk:
-        error = obj.get("error")
-        if error:
+    def _chunk(self, obj: Dict[str, Any]) -> None:
+        """Accumulate one decoded chunk (the per-chunk hot path)."""
+        get = obj.get
+        if get("error"):
             self._raise_error(obj)
         r = self._r
         r.chunks += 1
-        get = obj.get
+        choices = get("choices")
+        if choices:
+            for choice in choices:
+                if type(choice) is dict:
+                    self._choice(choice)
+        # Identity: the last non-null value.
         value = get("id")
         if value is not None:
             r.id = value
@@ -552,6 +620,7 @@ class ChatStream:
         value = get("object")
         if value is not None:
             r.object = value
+        # Usage is cumulative: the last one.  Metadata: the last non-empty value, never appended.
         value = get("usage")
         if value is not None:
             r._usage = value
@@ -570,12 +639,6 @@ class ChatStream:
         value = get("related_questions")
         if value:
             r._related_questions = value
-        choices = get("choices")
-        if choices:
-            for choice in choices:
-                if type(choice) is dict:
-                    self._choice(choice)
-        return ChatCompletionChunk(obj)
 
     def _choice(self, choice: Dict[str, Any]) -> None:
         index = choice.get("index") or 0
@@ -586,16 +649,13 @@ class ChatStream:
         delta = choice.get("delta")
         if type(delta) is dict:
             content = delta.get("content")
-            if index == 0:
-                role = delta.get("role")
-                if role and self._r.role is None:
-                    self._r.role = role
-                reasoning = delta.get("reasoning_content") or delta.get("reasoning")
-                if type(reasoning) is str and reasoning:
-                    self._reasoning_piece(reasoning)
-            calls = delta.get("tool_calls")
-            if calls:
-                self._tool_calls(state, calls)
+            size = len(delta)
+            if size != 1 or content is None:
+                if size == 2 and content is not None and "role" in delta:
+                    if index == 0 and self._r.role is None:  # Perplexity repeats role in every delta
+                        self._r.role = delta["role"]
+                else:
+                    self._delta_extras(delta, state, index)
         message = choice.get("message")
         if type(message) is dict:
             full = message.get("content")
@@ -609,10 +669,28 @@ class ChatStream:
             state.parts.append(content)
             state.size += len(content)
             if index == 0:
-                self._content_piece(content)
+                if self._plain:
+                    self._answer.append(content)
+                    if self._on_content is not None:
+                        self._on_content(content)
+                else:
+                    self._content_piece(content)
         finish = choice.get("finish_reason")
         if finish:
             state.finish_reason = finish
+
+    def _delta_extras(self, delta: Dict[str, Any], state: _Choice, index: int) -> None:
+        """Role, reasoning fields and tool calls of a delta (when it has more than content)."""
+        if index == 0:
+            role = delta.get("role")
+            if role and self._r.role is None:
+                self._r.role = role
+            reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+            if type(reasoning) is str and reasoning:
+                self._reasoning_piece(reasoning)
+        calls = delta.get("tool_calls")
+        if calls:
+            self._tool_calls(state, calls)
 
     @staticmethod
     def _text(state: _Choice) -> str:
@@ -641,6 +719,8 @@ class ChatStream:
             self._answer.append(answer)
             if self._on_content is not None:
                 self._on_content(answer)
+        # Once the answer has begun, every further piece is answer as it is.
+        self._plain = self._think.passthrough
 
     def _reasoning_piece(self, text: str) -> None:
         self._reasoning.append(text)
@@ -737,23 +817,23 @@ class ChatStream:
         return result
 
     def _salvage(self, event: ServerSentEvent) -> bool:
-        """Keep a last event whose blank line never came, when its data is complete JSON."""
+        """Keep a last event whose blank line never came, when it is evidently whole.
+
+        It is whole when its data is ``[DONE]`` or complete JSON; an ``error``
+        event is reported whatever its data.  It is then interpreted like any
+        other event, under its own name.
+        """
         data = event.data.strip()
-        if data == "[DONE]":
-            self._terminal()
-            return True
-        if data[:1] != "{":
-            return False
-        try:
-            obj = _loads(data)
-        except ValueError:
-            return False
-        if type(obj) is not dict:
-            return False
-        self._r.events += 1
+        if event.event != "error" and data != "[DONE]":
+            if data[:1] not in ("{", "["):
+                return False
+            try:
+                _loads(data)
+            except ValueError:
+                return False
         self._r.salvaged = True
-        self._r.warnings.append("the last event had no terminating blank line; its complete JSON was kept")
-        self._chunk(obj)
+        self._r.warnings.append("the last event had no terminating blank line; it was complete and was kept")
+        self.feed_event(event)
         return True
 
     def _cross_check(self) -> None:
@@ -795,7 +875,7 @@ class _ChunkIterator:
     def _run(self) -> Generator[ChatCompletionChunk, None, None]:
         stream = self.stream
         for data in self._chunks:
-            yield from stream.feed(data)
+            yield from stream.iter_feed(data)
             if stream.done:
                 break
         stream.close()
@@ -833,8 +913,9 @@ def iter_chat_chunks(chunks: Iterable[bytes], *, strict: bool = False, **options
 def collect_chat(chunks: Iterable[bytes], *, strict: bool = False, **options: Any) -> ChatResult:
     """Read a whole chat-completion stream from any iterable of bytes; return its :class:`ChatResult`."""
     stream = ChatStream(strict=strict, **options)
+    consume = stream._objects
     for data in chunks:
-        stream.feed(data)
+        consume(data)
         if stream.done:
             break
     return stream.close()
@@ -915,7 +996,7 @@ async def aiter_chat_chunks(
     """The async twin of :func:`iter_chat_chunks` (same :class:`ChatStream` underneath)."""
     stream = ChatStream(strict=strict, **options)
     async for data in chunks:
-        for chunk in stream.feed(data):
+        for chunk in stream.iter_feed(data):
             yield chunk
         if stream.done:
             break
@@ -925,8 +1006,9 @@ async def aiter_chat_chunks(
 async def acollect_chat(chunks: AsyncIterable[bytes], *, strict: bool = False, **options: Any) -> ChatResult:
     """The async twin of :func:`collect_chat`."""
     stream = ChatStream(strict=strict, **options)
+    consume = stream._objects
     async for data in chunks:
-        stream.feed(data)
+        consume(data)
         if stream.done:
             break
     return stream.close()

@@ -1,0 +1,878 @@
+"""Chat-stream benchmark: sse_pplx's chat layer against the openai and perplexityai SDKs' own streaming objects.
+
+What it measures (issue 3's speed bar)
+    Decoding *and accumulating* the realistic 5,000-chunk Perplexity stream of
+    ``_workloads.perplexity_workload`` (LF and CRLF framing; whole, 4096-byte and
+    64-byte chunks), in one process, on the same pre-chunked bytes, with no I/O:
+
+    * ``sse_pplx collect_chat``: ``sse_pplx.collect_chat(chunks)`` -> ``ChatResult``
+      (content, citations, search_results, usage, verdict). The reference row.
+    * ``sse_pplx iter_chat_chunks``: ``for chunk in sse_pplx.iter_chat_chunks(chunks):
+      chunk.choices[0].delta.content`` (the per-chunk attribute-access path), the text
+      joined, citations etc. read from ``.result`` at the end.
+    * ``floor``: ``sse_pplx.SSEParser()`` (``feed`` per chunk, then ``close``) plus
+      ``json.loads(event.data)`` of every payload except ``[DONE]``; nothing else.
+    * ``openai.Stream``: the openai SDK's own ``Stream`` object, built as its client builds
+      it (``Stream(cast_to=ChatCompletionChunk, response=..., client=OpenAI(...))``) over an
+      ``httpx2.Response(200, text/event-stream)`` whose body iterator yields our chunks;
+      iterated, ``chunk.choices[0].delta.content`` joined, the last citations /
+      search_results (pydantic extras) and usage kept, as a user would.
+    * ``openai.Stream + ChatCompletionStreamState``: the same stream, every chunk fed to
+      openai's own accumulator (``openai.lib.streaming.chat.ChatCompletionStreamState``),
+      then ``get_final_completion()``.
+    * ``perplexity.Stream``: the perplexityai SDK's own ``Stream`` (``cast_to=StreamChunk``,
+      a ``Perplexity(...)`` client) over an ``httpx.Response``; accumulated like openai's.
+
+    No request is ever sent: the SDK clients point at ``http://127.0.0.1:9`` and the
+    streams are constructed directly from in-memory responses. Building the response and
+    the stream object is inside the timed region (it is microseconds).
+
+How
+    * Before anything is timed, every contender runs once on a short stream (warm-up of
+      imports and pydantic's caches).
+    * Per cell (stream framing x chunking), each contender's first run is the correctness
+      check: its final content text, citations / search_results counts,
+      ``usage.total_tokens`` and chunk count are compared with the ground truth computed
+      from the workload's JSON payloads (which ``sse_pplx`` must match as well). A
+      contender that disagrees is still timed and marked "differs" with a footnote
+      explaining the difference.
+    * Then up to ``--rounds`` (7) timed rounds. Every round runs every contender, so that
+      machine noise is shared: the fast rows (both sse_pplx rows and the floor) back to
+      back, the SDK rows as another group; each group's order rotates every round and the
+      group that goes first alternates. ``gc.collect()`` before every run, gc enabled
+      during it, ``time.perf_counter()`` around the run only. The reported figure is the
+      median (the fastest round is shown too).
+    * The SDK rows take 1.5-6 s per run, so a row whose first (check) run took at least
+      ``--slow-threshold`` (0.5 s) counts that run as a sample, and stops repeating once
+      another round would take it past ``--row-budget`` (8 s) in that cell; the table shows
+      ``n`` for every row. This keeps the default run near 3 minutes on 2 cores;
+      ``--row-budget 0`` gives every row all ``--rounds`` (about 6-7 minutes).
+    * Reported per row: ms, chat chunks/s (the 5,001 JSON chunks), MB/s (10^6 input bytes/s)
+      and the time relative to ``sse_pplx collect_chat`` in the same cell. Then the two
+      bars per cell, as ratios of medians: SDK ``Stream`` time / ``collect_chat`` time
+      (target >= 8x) for each SDK, and ``collect_chat`` / floor (target <= 1.5x), the latter
+      also as the median of per-round paired ratios and as the ratio of the fastest rounds,
+      which are less sensitive to other load on the machine.
+
+Usage
+    python benchmarks/bench_chat.py [--quick] [--rounds N] [--json out.json] [--markdown out.md]
+
+The Markdown report goes to stdout; progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib.metadata
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, List, Optional
+
+from _workloads import CHUNKINGS, Workload, perplexity_workload
+
+TIMES = "\u00d7"  # MULTIPLICATION SIGN
+REPO_ROOT = Path(__file__).resolve().parent.parent
+FAKE_BASE_URL = "http://127.0.0.1:9"  # never contacted: the streams are built from in-memory responses
+SSE_HEADERS = {"content-type": "text/event-stream; charset=utf-8"}
+
+REFERENCE = "collect_chat"
+FLOOR = "floor"
+SDK_BARS = ("openai", "perplexityai")  # the rows the >= 8x bar is about
+SDK_TARGET = 8.0
+FLOOR_TARGET = 1.5
+
+STREAMS = {"lf": b"\n", "crlf": b"\r\n"}
+DEFAULT_CHUNKINGS = ("4096", "whole", "64")
+HEADLINE = ("lf", "4096")
+
+# Runtime aliases use typing generics so the benchmarks import on Python 3.8 too.
+Runner = Callable[[List[bytes]], Any]
+
+
+# --- what each contender produced -----------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """The accumulated result of one stream, normalised for the (untimed) check."""
+
+    content: str
+    citations: int
+    search_results: int
+    total_tokens: Optional[int]
+    chunks: int
+
+    def differences(self, truth: Outcome) -> list[str]:
+        diffs: list[str] = []
+        if self.content != truth.content:
+            at = next(
+                (i for i, (a, b) in enumerate(zip(self.content, truth.content)) if a != b),
+                min(len(self.content), len(truth.content)),
+            )
+            diffs.append(
+                f"content differs ({len(self.content):,} vs {len(truth.content):,} characters, first at {at:,})"
+            )
+        for name in ("citations", "search_results", "total_tokens", "chunks"):
+            mine, want = getattr(self, name), getattr(truth, name)
+            if mine != want:
+                label = "usage.total_tokens" if name == "total_tokens" else name
+                diffs.append(f"{label} {mine} vs {want}")
+        return diffs
+
+
+def accumulate_payloads(objects: list[Any]) -> Outcome:
+    """Ground truth (and the floor's check): fold decoded JSON payloads into an Outcome."""
+    parts: list[str] = []
+    citations: list[Any] = []
+    search_results: list[Any] = []
+    usage: Any = None
+    for obj in objects:
+        choices = obj.get("choices") or []
+        if choices:
+            content = (choices[0].get("delta") or {}).get("content")
+            if content:
+                parts.append(content)
+        citations = obj.get("citations") or citations
+        search_results = obj.get("search_results") or search_results
+        usage = obj.get("usage") or usage
+    return Outcome("".join(parts), len(citations), len(search_results), (usage or {}).get("total_tokens"), len(objects))
+
+
+def truth_of(workload: Workload) -> Outcome:
+    return accumulate_payloads([json.loads(data) for _, data in workload.expected if data != "[DONE]"])
+
+
+def _count(value: Any) -> int:
+    return len(value) if value else 0
+
+
+def summarize_native(native: Any) -> Outcome:
+    """``(content, citations, search_results, usage, n_chunks)`` as every accumulating row returns it."""
+    content, citations, search_results, usage, n_chunks = native
+    total = None if usage is None else getattr(usage, "total_tokens", None)
+    return Outcome(content or "", _count(citations), _count(search_results), total, n_chunks)
+
+
+# --- contenders -----------------------------------------------------------------------------
+
+
+@dataclass
+class Contender:
+    key: str
+    label: str
+    how: str
+    run: Optional[Runner]
+    summarize: Callable[[Any], Outcome] = summarize_native
+    dists: tuple[str, ...] = ()
+    explain: str = ""  # why its output is known to differ, if it does
+    skip_reason: str = ""
+
+
+def _versions(dists: tuple[str, ...]) -> str:
+    out = []
+    for dist in dists:
+        try:
+            out.append(f"{dist} {importlib.metadata.version(dist)}")
+        except importlib.metadata.PackageNotFoundError:
+            out.append(f"{dist} (not installed)")
+    return ", ".join(out)
+
+
+def sse_pplx_contenders() -> list[Contender]:
+    # Benchmark the working tree this file lives in, even when another copy is installed.
+    if str(REPO_ROOT) not in sys.path:
+        sys.path.insert(0, str(REPO_ROOT))
+    import sse_pplx
+    from sse_pplx import SSEParser
+
+    collect_chat = sse_pplx.collect_chat
+    iter_chat_chunks = sse_pplx.iter_chat_chunks
+    loads = json.loads
+
+    def run_collect(chunks: list[bytes]) -> Any:
+        result = collect_chat(chunks)
+        return result.content, result.citations, result.search_results, result.usage, result.chunks
+
+    def run_iter(chunks: list[bytes]) -> Any:
+        parts: list[str] = []
+        append = parts.append
+        stream = iter_chat_chunks(chunks)
+        for chunk in stream:
+            content = chunk.choices[0].delta.content
+            if content:
+                append(content)
+        result = stream.result
+        return "".join(parts), result.citations, result.search_results, result.usage, result.chunks
+
+    def run_floor(chunks: list[bytes]) -> Any:
+        parser = SSEParser()
+        feed = parser.feed
+        out: list[Any] = []
+        append = out.append
+        for chunk in chunks:
+            for event in feed(chunk):
+                data = event.data
+                if data != "[DONE]":
+                    append(loads(data))
+        for event in parser.close():
+            if event.data != "[DONE]":
+                append(loads(event.data))
+        return out
+
+    return [
+        Contender(
+            REFERENCE,
+            "sse_pplx collect_chat",
+            "`sse_pplx.collect_chat(chunks)` -> `ChatResult`; `.content`, `.citations`, `.search_results`, "
+            "`.usage` read",
+            run_collect,
+        ),
+        Contender(
+            "iter_chat_chunks",
+            "sse_pplx iter_chat_chunks",
+            "`for chunk in sse_pplx.iter_chat_chunks(chunks)`: `chunk.choices[0].delta.content` appended, "
+            "joined; citations, search_results, usage from `.result` at the end",
+            run_iter,
+        ),
+        Contender(
+            FLOOR,
+            "floor: SSEParser + json.loads",
+            "`sse_pplx.SSEParser()`, `feed(chunk)` per chunk then `close()`; `json.loads(event.data)` of every "
+            "event except `[DONE]`, appended to a list. Nothing else (no accumulation)",
+            run_floor,
+            summarize=accumulate_payloads,
+        ),
+    ]
+
+
+def _accumulate_sdk_stream(stream: Any) -> Any:
+    """What a user of an SDK stream writes: join the text, keep the last metadata."""
+    parts: list[str] = []
+    append = parts.append
+    citations = search_results = usage = None
+    n = 0
+    for chunk in stream:
+        n += 1
+        choices = chunk.choices
+        if choices:
+            content = choices[0].delta.content
+            if content:
+                append(content)
+        value = getattr(chunk, "citations", None)  # openai: a pydantic extra; perplexityai: a field
+        if value:
+            citations = value
+        value = getattr(chunk, "search_results", None)
+        if value:
+            search_results = value
+        if chunk.usage is not None:
+            usage = chunk.usage
+    return "".join(parts), citations, search_results, usage, n
+
+
+def openai_contenders(clients: list[Any]) -> list[Contender]:
+    dists = ("openai", "httpx2", "pydantic")
+    try:
+        import httpx2
+        import openai
+        from openai.lib.streaming.chat import ChatCompletionStreamState
+        from openai.types.chat import ChatCompletionChunk
+    except ImportError as exc:
+        return [
+            Contender("openai", "openai.Stream", "", None, dists=dists, skip_reason=str(exc)),
+            Contender("openai-state", "openai.Stream + StreamState", "", None, dists=dists, skip_reason=str(exc)),
+        ]
+
+    client = openai.OpenAI(api_key="sk-test", base_url=FAKE_BASE_URL, max_retries=0)
+    clients.append(client)
+    url = FAKE_BASE_URL + "/chat/completions"
+
+    def stream_of(chunks: list[bytes]) -> Any:
+        response = httpx2.Response(200, headers=SSE_HEADERS, content=iter(chunks), request=httpx2.Request("POST", url))
+        return openai.Stream(cast_to=ChatCompletionChunk, response=response, client=client)
+
+    def run_stream(chunks: list[bytes]) -> Any:
+        return _accumulate_sdk_stream(stream_of(chunks))
+
+    def run_state(chunks: list[bytes]) -> Any:
+        state: Any = ChatCompletionStreamState()
+        handle = state.handle_chunk
+        n = 0
+        for chunk in stream_of(chunks):
+            n += 1
+            handle(chunk)
+        final = state.get_final_completion()
+        message = final.choices[0].message
+        citations = getattr(final, "citations", None)
+        search_results = getattr(final, "search_results", None)
+        return message.content, citations, search_results, final.usage, n
+
+    driven = (
+        "`openai.Stream(cast_to=openai.types.chat.ChatCompletionChunk, response=httpx2.Response(200, "
+        "text/event-stream, content=iter(chunks)), client=openai.OpenAI(api_key='sk-test', "
+        f"base_url='{FAKE_BASE_URL}'))` (openai 3.x's HTTP layer is `httpx2`)"
+    )
+    return [
+        Contender(
+            "openai",
+            "openai.Stream",
+            driven + "; iterated: `chunk.choices[0].delta.content` appended and joined, the last non-empty "
+            "`citations` / `search_results` (pydantic extras, via `getattr`) and the last `usage` kept",
+            run_stream,
+            dists=dists,
+        ),
+        Contender(
+            "openai-state",
+            "openai.Stream + ChatCompletionStreamState",
+            "the same `openai.Stream`, every chunk passed to `ChatCompletionStreamState().handle_chunk()`, then "
+            "`get_final_completion()`: `.choices[0].message.content`, `.usage`, `citations` / `search_results` "
+            "via `getattr`",
+            run_state,
+            dists=dists,
+            explain=(
+                "openai's `ChatCompletionStreamState` builds its snapshot from the *first* chunk "
+                "(`_convert_initial_chunk_into_snapshot`) and afterwards merges only `choices`, `usage`, "
+                "`system_fingerprint` and `moderation`: the top-level `citations` and `search_results` that "
+                "Perplexity sends in its final chunk are not in `get_final_completion()`. (The content and "
+                "usage are right. openai's `client.chat.completions.stream()` helper would in addition skip "
+                "that final chunk altogether, since its `object` is `chat.completion.done`, not "
+                "`chat.completion.chunk`; here every chunk is fed to `handle_chunk` directly.)"
+            ),
+        ),
+    ]
+
+
+def perplexity_contenders(clients: list[Any]) -> list[Contender]:
+    dists = ("perplexityai", "httpx", "pydantic")
+    try:
+        import httpx
+        import perplexity
+        from perplexity.types import StreamChunk
+    except ImportError as exc:
+        return [Contender("perplexityai", "perplexity.Stream", "", None, dists=dists, skip_reason=str(exc))]
+
+    client = perplexity.Perplexity(api_key="pplx-test", base_url=FAKE_BASE_URL, max_retries=0)
+    clients.append(client)
+    url = FAKE_BASE_URL + "/chat/completions"
+
+    def run_stream(chunks: list[bytes]) -> Any:
+        response = httpx.Response(200, headers=SSE_HEADERS, content=iter(chunks), request=httpx.Request("POST", url))
+        return _accumulate_sdk_stream(perplexity.Stream(cast_to=StreamChunk, response=response, client=client))
+
+    return [
+        Contender(
+            "perplexityai",
+            "perplexity.Stream",
+            "`perplexity.Stream(cast_to=perplexity.types.StreamChunk, response=httpx.Response(200, "
+            "text/event-stream, content=iter(chunks)), client=perplexity.Perplexity(api_key='pplx-test', "
+            f"base_url='{FAKE_BASE_URL}'))`; accumulated like `openai.Stream`",
+            run_stream,
+            dists=dists,
+        )
+    ]
+
+
+def all_contenders(clients: list[Any]) -> list[Contender]:
+    return [*sse_pplx_contenders(), *openai_contenders(clients), *perplexity_contenders(clients)]
+
+
+# --- measuring ------------------------------------------------------------------------------
+
+
+@dataclass
+class Policy:
+    rounds: int
+    slow_threshold: float
+    row_budget: float
+
+
+@dataclass
+class Row:
+    """One contender on one (stream, chunking) cell."""
+
+    stream: str
+    chunking: str
+    contender: str
+    n_bytes: int
+    n_pieces: int
+    n_chat_chunks: int
+    status: str = "ok"  # ok | error | skipped
+    error: str = ""
+    times: list[float] = field(default_factory=list)
+    first_run: Optional[float] = None
+    first_counted: bool = False
+    spent: float = 0.0
+    outcome: Optional[dict[str, Any]] = None
+    differences: list[str] = field(default_factory=list)
+
+    @property
+    def median(self) -> Optional[float]:
+        return statistics.median(self.times) if self.times else None
+
+    @property
+    def best(self) -> Optional[float]:
+        return min(self.times) if self.times else None
+
+
+def timed_run(run: Runner, chunks: list[bytes]) -> tuple[float, Any]:
+    gc.collect()
+    start = time.perf_counter()
+    out = run(chunks)
+    return time.perf_counter() - start, out
+
+
+def wants_more(row: Row, policy: Policy) -> bool:
+    if row.status != "ok" or len(row.times) >= policy.rounds:
+        return False
+    if policy.row_budget <= 0 or not row.first_counted:
+        return True
+    return row.spent + statistics.median(row.times) <= policy.row_budget
+
+
+def warm_up(contenders: list[Contender]) -> None:
+    """One untimed run of everyone on a short stream: imports, pydantic caches, first-call costs."""
+    small = perplexity_workload(b"\n", n_events=200).body
+    chunks = CHUNKINGS["4096"](small)
+    for c in contenders:
+        if c.run is not None:
+            try:
+                c.run(chunks)
+            except Exception as exc:  # reported per cell
+                progress(f"warm-up: {c.label} raised {type(exc).__name__}: {exc}\n")
+
+
+def measure_cell(
+    stream: str, chunking: str, workload: Workload, truth: Outcome, contenders: list[Contender], policy: Policy
+) -> list[Row]:
+    chunks = CHUNKINGS[chunking](workload.body)
+    rows = {c.key: Row(stream, chunking, c.key, len(workload.body), len(chunks), truth.chunks) for c in contenders}
+    progress(f"{stream}/{chunking} ({len(chunks):,} pieces): check run\n", prefix=False)
+    for c in contenders:
+        row = rows[c.key]
+        if c.run is None:
+            row.status, row.error = "skipped", c.skip_reason
+            continue
+        try:
+            seconds, native = timed_run(c.run, chunks)
+        except Exception as exc:
+            row.status, row.error = "error", f"{type(exc).__name__}: {exc}"
+            progress(f"{c.label}: {row.error}\n")
+            continue
+        outcome = c.summarize(native)
+        del native
+        row.outcome = asdict(outcome)
+        row.differences = outcome.differences(truth)
+        row.first_run = row.spent = seconds
+        if seconds >= policy.slow_threshold:
+            row.first_counted = True
+            row.times.append(seconds)
+    # Every round runs every contender. The fast rows (the sse_pplx rows and the floor) run back to
+    # back, so that collect_chat and the floor see the same machine state; each group's order rotates
+    # every round, and which group goes first alternates.
+    runnable = [c for c in contenders if rows[c.key].status == "ok"]
+    fast = [c for c in runnable if not rows[c.key].first_counted]
+    slow = [c for c in runnable if rows[c.key].first_counted]
+    for index in range(policy.rounds):
+        groups = [_rotated(fast, index), _rotated(slow, index)]
+        if index % 2:
+            groups.reverse()
+        for c in groups[0] + groups[1]:
+            row = rows[c.key]
+            if not wants_more(row, policy):
+                continue
+            assert c.run is not None
+            seconds, _ = timed_run(c.run, chunks)
+            row.times.append(seconds)
+            row.spent += seconds
+    for c in contenders:
+        row = rows[c.key]
+        if row.median is not None:
+            mark = "  DIFFERS" if row.differences else ""
+            progress(f"{c.label:<42} {row.median * 1e3:9.1f} ms  (n={len(row.times)}){mark}\n")
+    return [rows[c.key] for c in contenders]
+
+
+def _rotated(items: list[Contender], by: int) -> list[Contender]:
+    if not items:
+        return items
+    by %= len(items)
+    return items[by:] + items[:by]
+
+
+def progress(text: str, prefix: bool = True) -> None:
+    sys.stderr.write(("  " if prefix else "") + text)
+    sys.stderr.flush()
+
+
+# --- reporting ------------------------------------------------------------------------------
+
+
+def _rate(value: float) -> str:
+    for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if value >= limit:
+            return f"{value / limit:.3g}{suffix}"
+    return f"{value:.3g}"
+
+
+def _ratio(a: Optional[float], b: Optional[float]) -> Optional[float]:
+    return a / b if a and b else None
+
+
+def _fmt_ratio(value: Optional[float]) -> str:
+    return "n/a" if value is None else f"{value:.2f}{TIMES}"
+
+
+def _cell_name(stream: str, chunking: str) -> str:
+    return f"{stream.upper()} / {chunking}"
+
+
+def compute_bars(rows: list[Row], cells: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    by_key = {(r.stream, r.chunking, r.contender): r for r in rows}
+    bars: list[dict[str, Any]] = []
+    for stream, chunking in cells:
+
+        def median(key: str, s: str = stream, c: str = chunking) -> Optional[float]:
+            row = by_key.get((s, c, key))
+            return None if row is None else row.median
+
+        ours = median(REFERENCE)
+        entry: dict[str, Any] = {"stream": stream, "chunking": chunking}
+        for sdk in SDK_BARS:
+            ratio = _ratio(median(sdk), ours)
+            entry[f"{sdk}_over_sse_pplx"] = ratio
+            entry[f"{sdk}_meets"] = None if ratio is None else ratio >= SDK_TARGET
+        ratio = _ratio(median("openai-state"), ours)
+        entry["openai-state_over_sse_pplx"] = ratio
+        ratio = _ratio(ours, median(FLOOR))
+        entry["sse_pplx_over_floor"] = ratio
+        entry["floor_meets"] = None if ratio is None else ratio <= FLOOR_TARGET
+        ref, floor = by_key.get((stream, chunking, REFERENCE)), by_key.get((stream, chunking, FLOOR))
+        entry["sse_pplx_over_floor_paired"] = _paired_ratio(ref, floor)
+        entry["sse_pplx_over_floor_best"] = _ratio(ref and ref.best, floor and floor.best)
+        bars.append(entry)
+    return bars
+
+
+def _paired_ratio(a: Optional[Row], b: Optional[Row]) -> Optional[float]:
+    """Median over rounds of a's time / b's time in the same round (both fast rows: one sample per round)."""
+    if a is None or b is None or a.first_counted or b.first_counted or len(a.times) != len(b.times) or not a.times:
+        return None
+    return statistics.median(x / y for x, y in zip(a.times, b.times))
+
+
+class Notes:
+    """Numbered footnotes; the same finding for the same row in several cells is one note."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], list[str]] = {}
+
+    def add(self, label: str, cell: str, text: str) -> int:
+        cells = self.items.setdefault((label, text), [])
+        cells.append(cell)
+        return list(self.items).index((label, text)) + 1
+
+    def render(self) -> list[str]:
+        return [
+            f"{i}. {label} on {', '.join(cells)}: {text}"
+            for i, ((label, text), cells) in enumerate(self.items.items(), 1)
+        ]
+
+
+def markdown_report(
+    rows: list[Row],
+    contenders: list[Contender],
+    cells: list[tuple[str, str]],
+    workloads: dict[str, Workload],
+    truths: dict[str, Outcome],
+    bars: list[dict[str, Any]],
+    meta: dict[str, Any],
+) -> str:
+    labels = {c.key: c.label for c in contenders}
+    explains = {c.key: c.explain for c in contenders}
+    lines = [
+        "# Chat-stream benchmark: sse_pplx vs the openai / perplexityai SDK streaming objects",
+        "",
+        f"- Python {meta['python']} on {meta['platform']}, {meta['cpus']} CPUs, {meta['date']}; "
+        f"load average {meta['loadavg_start']} at start, {meta['loadavg_end']} at end",
+        f"- sse_pplx: {meta['sse_pplx']}",
+        f"- peers: {meta['peers']}",
+        f"- rounds: median of up to {meta['rounds']} timed rounds per row, round-robin; rows whose check run "
+        f"took ≥ {meta['slow_threshold_s']:g} s count it and stop before exceeding "
+        f"{meta['row_budget_s']:g} s per cell (`n` = rounds behind the median)",
+    ]
+    for stream, workload in workloads.items():
+        truth = truths[stream]
+        lines.append(
+            f"- `{workload.name}`: {len(workload.body):,} bytes, {truth.chunks:,} chat chunks + `[DONE]` — "
+            f"{workload.description}; accumulated: {len(truth.content):,} characters of content, "
+            f"{truth.citations} citations, {truth.search_results} search results, "
+            f"usage.total_tokens {truth.total_tokens}"
+        )
+    lines += [f"- skipped: {c.label} ({c.skip_reason})" for c in contenders if c.run is None]
+    lines += ["", "## Contenders", "", "| row | how it is driven |", "|---|---|"]
+    lines += [f"| {c.label} | {c.how or '-'} |" for c in contenders]
+
+    notes = Notes()
+    by_key = {(r.stream, r.chunking, r.contender): r for r in rows}
+    lines += [
+        "",
+        "## Results",
+        "",
+        "| stream / chunks | row | ms | best ms | chat chunks/s | MB/s | vs collect_chat | n | check |",
+        "|---|---|--:|--:|--:|--:|--:|--:|---|",
+    ]
+    for stream, chunking in cells:
+        ref = by_key.get((stream, chunking, REFERENCE))
+        ref_median = ref.median if ref else None
+        for c in contenders:
+            row = by_key[(stream, chunking, c.key)]
+            name = f"{_cell_name(stream, chunking)} ({row.n_pieces:,} pieces)"
+            if row.status == "skipped":
+                lines.append(f"| {name} | {c.label} | n/a | | | | | | skipped |")
+                continue
+            if row.status == "error":
+                number = notes.add(c.label, _cell_name(stream, chunking), f"raised {row.error}")
+                lines.append(f"| {name} | {c.label} | error [{number}] | | | | | | |")
+                continue
+            seconds = row.median or float("nan")
+            relative = "ref" if c.key == REFERENCE else _fmt_ratio(_ratio(seconds, ref_median))
+            check = "ok"
+            if row.differences:
+                text = "; ".join(row.differences)
+                if explains[c.key]:
+                    text += ". " + explains[c.key]
+                number = notes.add(c.label, _cell_name(stream, chunking), text)
+                check = f"**differs** [{number}]"
+            lines.append(
+                f"| {name} | {c.label} | {seconds * 1e3:.1f} | {(row.best or seconds) * 1e3:.1f} | "
+                f"{_rate(row.n_chat_chunks / seconds)} | "
+                f"{row.n_bytes / seconds / 1e6:.1f} | {relative} | {len(row.times)} | {check} |"
+            )
+    lines += [
+        "",
+        "ms = median time for the whole stream, best ms = the fastest round; "
+        "chat chunks/s = the stream's JSON chunks (`[DONE]` not counted) "
+        "per second; MB/s = 10^6 input bytes per second; vs collect_chat = time / `sse_pplx collect_chat`'s in "
+        "the same cell (> 1 = slower). check = the final content text, citations and search-results counts, "
+        "`usage.total_tokens` and number of chunks against the ground truth from the workload's JSON "
+        "(`sse_pplx collect_chat` is held to the same truth).",
+        "",
+        "## The bars",
+        "",
+        f"| stream / chunks | openai.Stream / collect_chat (≥ {SDK_TARGET:g}{TIMES}) | "
+        f"perplexity.Stream / collect_chat (≥ {SDK_TARGET:g}{TIMES}) | "
+        f"collect_chat / floor (≤ {FLOOR_TARGET:g}{TIMES}) | openai StreamState / collect_chat (info) |",
+        "|---|--:|--:|--:|--:|",
+    ]
+
+    def verdict(ratio: Optional[float], meets: Optional[bool]) -> str:
+        if ratio is None:
+            return "n/a"
+        return f"{ratio:.2f}{TIMES} {'✓' if meets else '✗'}"
+
+    for bar in bars:
+        lines.append(
+            f"| {_cell_name(bar['stream'], bar['chunking'])} | "
+            f"{verdict(bar['openai_over_sse_pplx'], bar['openai_meets'])} | "
+            f"{verdict(bar['perplexityai_over_sse_pplx'], bar['perplexityai_meets'])} | "
+            f"{verdict(bar['sse_pplx_over_floor'], bar['floor_meets'])}"
+            f" (paired {_fmt_ratio(bar['sse_pplx_over_floor_paired'])},"
+            f" best {_fmt_ratio(bar['sse_pplx_over_floor_best'])}) | "
+            f"{_fmt_ratio(bar['openai-state_over_sse_pplx'])} |"
+        )
+    lines += [
+        "",
+        "Bars are ratios of the medians; ✓ = meets the target. For the floor bar, *paired* is the median over "
+        "rounds of collect_chat / floor timed back to back in the same round, *best* the ratio of the fastest "
+        "rounds: both are less sensitive to other load on the machine than the ratio of medians.",
+        "",
+    ]
+    lines += summary_lines(bars, labels)
+    if meta.get("busy"):
+        lines.append(f"- **caution**: {meta['busy']}")
+    if notes.items:
+        lines += ["", "Notes:"]
+        lines += notes.render()
+    lines += ["", f"- total benchmark wall time: {meta['wall_time_s']:.0f} s"]
+    return "\n".join(lines) + "\n"
+
+
+def _tally(met: int, total: int) -> str:
+    return f"**met** in {met}/{total} cells" if met == total else f"**missed**: met in {met}/{total} cells"
+
+
+def summary_lines(bars: list[dict[str, Any]], labels: dict[str, str]) -> list[str]:
+    lines: list[str] = []
+    headline = next((b for b in bars if (b["stream"], b["chunking"]) == HEADLINE), None)
+    if headline is not None:
+        parts = []
+        for sdk in SDK_BARS:
+            ratio = headline[f"{sdk}_over_sse_pplx"]
+            if ratio is not None:
+                parts.append(f"{labels.get(sdk, sdk)} / collect_chat **{ratio:.1f}{TIMES}**")
+        ratio = headline["sse_pplx_over_floor"]
+        if ratio is not None:
+            parts.append(f"collect_chat / floor **{ratio:.2f}{TIMES}**")
+        lines.append(f"- {_cell_name(*HEADLINE)} (the headline cell): " + "; ".join(parts))
+    for sdk in SDK_BARS:
+        ratios = [b[f"{sdk}_over_sse_pplx"] for b in bars if b[f"{sdk}_over_sse_pplx"] is not None]
+        if ratios:
+            met = sum(r >= SDK_TARGET for r in ratios)
+            lines.append(
+                f"- ≥ {SDK_TARGET:g}{TIMES} faster than {labels.get(sdk, sdk)}: "
+                f"{_tally(met, len(ratios))} "
+                f"(lowest {min(ratios):.1f}{TIMES}, highest {max(ratios):.1f}{TIMES})"
+            )
+    for key, how in (("", "ratio of medians"), ("_paired", "paired per round"), ("_best", "best rounds")):
+        ratios = [b["sse_pplx_over_floor" + key] for b in bars if b["sse_pplx_over_floor" + key] is not None]
+        if ratios:
+            met = sum(r <= FLOOR_TARGET for r in ratios)
+            lines.append(
+                f"- collect_chat within {FLOOR_TARGET:g}{TIMES} of the floor ({how}): "
+                f"{_tally(met, len(ratios))} "
+                f"(highest {max(ratios):.2f}{TIMES}, lowest {min(ratios):.2f}{TIMES})"
+            )
+    return lines
+
+
+# --- main -----------------------------------------------------------------------------------
+
+
+def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="1 timed round per row (smoke test, ~1 min)")
+    parser.add_argument("--rounds", type=int, default=None, help="timed rounds per row (default 7; 1 with --quick)")
+    parser.add_argument(
+        "--slow-threshold",
+        type=float,
+        default=0.5,
+        help="check-run seconds from which a row counts its check run and obeys --row-budget (default 0.5)",
+    )
+    parser.add_argument(
+        "--row-budget",
+        type=float,
+        default=8.0,
+        help="seconds a slow row may spend per cell before it stops repeating; 0 = no limit (default 8)",
+    )
+    parser.add_argument("--streams", default="lf,crlf", help="comma list from lf,crlf (default lf,crlf)")
+    parser.add_argument(
+        "--chunkings",
+        default=",".join(DEFAULT_CHUNKINGS),
+        help=f"comma list from {','.join(CHUNKINGS)} (default {','.join(DEFAULT_CHUNKINGS)})",
+    )
+    parser.add_argument(
+        "--contenders",
+        help="comma list of row keys to run (collect_chat is always run): "
+        "iter_chat_chunks,floor,openai,openai-state,perplexityai",
+    )
+    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    parser.add_argument("--markdown", metavar="PATH", help="also write the Markdown report to a file")
+    args = parser.parse_args(argv)
+    if args.rounds is None:
+        args.rounds = 1 if args.quick else 7
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
+    args.streams = args.streams.split(",")
+    args.chunkings = args.chunkings.split(",")
+    for name in args.streams:
+        if name not in STREAMS:
+            parser.error(f"unknown stream: {name}")
+    for name in args.chunkings:
+        if name not in CHUNKINGS:
+            parser.error(f"unknown chunking: {name}")
+    return args
+
+
+def _loadavg() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except (AttributeError, OSError):
+        return "n/a"
+
+
+def _busy(loadavg: str, cpus: Optional[int]) -> str:
+    """A warning when other processes were already using the CPUs before the run started."""
+    try:
+        load = float(loadavg.split()[0])
+    except (ValueError, IndexError):
+        return ""
+    if cpus and load >= 0.5 * cpus:
+        return (
+            f"the machine was already busy when the run started (1-min load {load:.2f} on {cpus} CPUs): single "
+            "rounds can vary by 2x; compare within a cell, and for the close floor bar look at the paired and "
+            "best ratios too"
+        )
+    return ""
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    args = parse_args(argv)
+    policy = Policy(args.rounds, args.slow_threshold, args.row_budget)
+    clients: list[Any] = []
+    contenders = all_contenders(clients)
+    if args.contenders:
+        wanted = set(args.contenders.split(",")) | {REFERENCE}
+        unknown = wanted - {c.key for c in contenders}
+        if unknown:
+            raise SystemExit(f"unknown contender(s): {', '.join(sorted(unknown))}")
+        contenders = [c for c in contenders if c.key in wanted]
+
+    import sse_pplx
+
+    dists = sorted({d for c in contenders for d in c.dists}, key=str.lower)
+    meta: dict[str, Any] = {
+        "python": platform.python_version(),
+        "platform": platform.platform(terse=True),
+        "cpus": os.cpu_count(),
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "loadavg_start": _loadavg(),
+        "sse_pplx": f"{sse_pplx.__version__} from {os.path.dirname(sse_pplx.__file__ or '')}",
+        "peers": _versions(tuple(dists)),
+        "rounds": policy.rounds,
+        "slow_threshold_s": policy.slow_threshold,
+        "row_budget_s": policy.row_budget,
+        "quick": args.quick,
+    }
+    started = time.perf_counter()
+    progress("warm-up\n", prefix=False)
+    warm_up(contenders)
+    workloads = {s: perplexity_workload(STREAMS[s]) for s in args.streams}
+    truths = {s: truth_of(w) for s, w in workloads.items()}
+    cells = [(s, c) for s in args.streams for c in args.chunkings]
+    rows: list[Row] = []
+    for stream, chunking in cells:
+        rows += measure_cell(stream, chunking, workloads[stream], truths[stream], contenders, policy)
+    for client in clients:
+        client.close()
+    meta["wall_time_s"] = round(time.perf_counter() - started, 1)
+    meta["loadavg_end"] = _loadavg()
+    meta["busy"] = _busy(meta["loadavg_start"], meta["cpus"])
+    bars = compute_bars(rows, cells)
+    report = markdown_report(rows, contenders, cells, workloads, truths, bars, meta)
+    sys.stdout.write(report)
+    if args.markdown:
+        with open(args.markdown, "w", encoding="utf-8") as fh:
+            fh.write(report)
+    if args.json:
+        payload = {
+            "meta": meta,
+            "contenders": [
+                {"key": c.key, "label": c.label, "how": c.how, "skipped": c.skip_reason or None} for c in contenders
+            ],
+            "truth": {s: asdict(t) for s, t in truths.items()},
+            "rows": [{**asdict(r), "median": r.median} for r in rows],
+            "bars": bars,
+        }
+        with open(args.json, "w", encoding="utf-8") as fh:
+            json.dump(payload, fh, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
