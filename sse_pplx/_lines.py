@@ -79,8 +79,9 @@ class LineSplitter:
     commonest case (a chunk without any line ending) in its ``feed``.
 
     ``max_line_bytes`` counts the bytes of one line as received, without its
-    line ending; the partial, still-growing line is checked too, so an endless
-    line fails as soon as it passes the limit.
+    line ending (and without the stream's leading BOM, which belongs to no
+    line); the partial, still-growing line is checked too, so an endless line
+    fails as soon as it passes the limit.
     """
 
     __slots__ = ("_buf", "_line_max", "_skip_lf", "_start", "max_line_bytes")
@@ -107,8 +108,8 @@ class LineSplitter:
         buf = self._buf
         if not cut:  # no line ends in this chunk: the partial line grows
             buf += data
-            if len(buf) > self._line_max:
-                raise LineLimitExceeded(self._line_max, len(buf), b"")
+            if len(buf) > self._line_max and self._partial_size() > self._line_max:
+                raise LineLimitExceeded(self._line_max, self._partial_size(), b"")
             return b""
         if buf:
             batch = bytes(buf) + data[:cut]
@@ -126,18 +127,29 @@ class LineSplitter:
         return batch
 
     def _check_lines(self, batch: bytes) -> None:
-        """Slow path, taken only when a batch or the partial line is longer than the limit."""
+        """Slow path, taken only when a batch or the partial line is longer than the limit.
+
+        The stream's leading BOM is not part of any line, so it is not counted.
+        """
         limit = self._line_max
-        start = 0
+        start = 3 if self._start and batch[:3] == BOM else 0
+        first = start
         while True:
             end = batch.find(_LF, start)
             if end < 0:
                 break
             if end - start > limit:
-                raise LineLimitExceeded(limit, end - start, self._strip_bom(batch[:start]))
+                raise LineLimitExceeded(limit, end - start, self._strip_bom(batch[:start]) if start > first else b"")
             start = end + 1
-        if len(self._buf) > limit:
-            raise LineLimitExceeded(limit, len(self._buf), self._strip_bom(batch))
+        if self._partial_size() > limit:
+            raise LineLimitExceeded(limit, self._partial_size(), self._strip_bom(batch))
+
+    def _partial_size(self) -> int:
+        """The partial line's size, without a BOM that starts the stream."""
+        size = len(self._buf)
+        if self._start and self._buf[:3] == BOM:
+            size -= 3
+        return size
 
     def _strip_bom(self, batch: bytes) -> bytes:
         if self._start and batch[:3] == BOM:

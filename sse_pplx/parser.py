@@ -209,8 +209,8 @@ class SSEParser(LineSplitter, _Yields["_E"]):
         # The commonest case when bytes trickle in: no line ends in this chunk.
         buf = self._buf
         buf += data
-        if len(buf) > self._line_max:
-            raise self._line_limit(LineLimitExceeded(self._line_max, len(buf), b""))
+        if len(buf) > self._line_max and self._partial_size() > self._line_max:
+            raise self._line_limit(LineLimitExceeded(self._line_max, self._partial_size(), b""))
         return []
 
     def _line_limit(self, exc: LineLimitExceeded) -> LimitExceeded:

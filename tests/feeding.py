@@ -126,7 +126,7 @@ def iter_chunkings(data: bytes) -> Iterator[tuple[str, list[bytes]]]:
 
 
 def _describe(name: str, chunks: list[bytes]) -> str:
-    shown = chunks if len(chunks) <= 6 else chunks[:3] + [b"..."] + chunks[-2:]
+    shown = chunks if len(chunks) <= 6 else [*chunks[:3], b"...", *chunks[-2:]]
     return f"{name}: {len(chunks)} chunks {shown!r}"
 
 
@@ -185,10 +185,8 @@ def feed_all_ways(data: bytes, **parser_kwargs: Any) -> FeedResult:
             result = feed_chunks(chunks, **parser_kwargs)
         except AssertionError as exc:
             raise AssertionError(f"{_describe(name, chunks)}: {exc}") from exc
-        except Exception as exc:  # noqa: BLE001 - report which chunking blew up
-            raise AssertionError(
-                f"{_describe(name, chunks)}: raised {type(exc).__name__}: {exc}"
-            ) from exc
+        except Exception as exc:
+            raise AssertionError(f"{_describe(name, chunks)}: raised {type(exc).__name__}: {exc}") from exc
         if reference is None:
             reference, reference_name = result, name
             assert result.close_events == [], (
@@ -255,7 +253,7 @@ def expect_raises_all_ways(data: bytes, exc_type: type[BaseException], **parser_
                 )
                 got.extend(_check_items(exc_events, f"exc.events of feed() #{index}", comments))
                 break
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 raise AssertionError(
                     f"{_describe(name, chunks)}: feed() #{index} raised {type(exc).__name__}: {exc}, "
                     f"expected {exc_type.__name__}"
@@ -385,11 +383,14 @@ def reference_parse(data: bytes, *, comments: bool = False, last_event_id: str =
         elif name == "data":
             data_buffer += value + "\n"
         elif name == "id":
+            # "If the field value does not contain U+0000 NULL, then set the last event ID
+            # buffer to the field value. Otherwise, ignore the field."
             if "\x00" not in value:
                 last_id = value
-        elif name == "retry":
-            if value and all(c in "0123456789" for c in value):
-                retry = block_retry = int(value)
+        elif name == "retry" and value and all(c in "0123456789" for c in value):
+            # "If the field value consists of only ASCII digits, then interpret the field
+            # value as an integer in base ten ... Otherwise, ignore the field."
+            retry = block_retry = int(value)
         # otherwise: "The field is ignored."
 
     def process_line(line: str, end: int | None) -> None:
@@ -397,9 +398,7 @@ def reference_parse(data: bytes, *, comments: bool = False, last_event_id: str =
         if line == "":
             if data_buffer:
                 payload = data_buffer[:-1] if data_buffer.endswith("\n") else data_buffer
-                event = ServerSentEvent(
-                    data=payload, event=event_type or "message", id=last_id, retry=block_retry
-                )
+                event = ServerSentEvent(data=payload, event=event_type or "message", id=last_id, retry=block_retry)
                 if end is not None:
                     out.append((end, event))
             data_buffer = ""

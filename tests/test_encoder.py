@@ -40,7 +40,7 @@ def test_encode_simple_data() -> None:
 
 
 def test_encode_multiline_data_one_data_line_each() -> None:
-    """"Multi-line data (split on CRLF, CR or LF) becomes one data: line each"."""
+    """ "Multi-line data (split on CRLF, CR or LF) becomes one data: line each"."""
     assert encode_event("a\nb") == b"data: a\ndata: b\n\n"
     assert encode_event("a\r\nb\rc\nd") == b"data: a\ndata: b\ndata: c\ndata: d\n\n"
 
@@ -63,7 +63,7 @@ def test_encode_all_fields() -> None:
 
 
 def test_encode_leading_spaces_survive() -> None:
-    """"values are written after ': ' so leading spaces survive"."""
+    """ "values are written after ': ' so leading spaces survive"."""
     encoded = encode_event("  two", event=" ev", id=" i")
     assert b"data:   two\n" in encoded
     assert SSEParser().feed(encoded) == [sse("  two", event=" ev", id=" i")]
@@ -77,7 +77,7 @@ def test_encode_empty_data_is_an_event_with_empty_data() -> None:
 
 
 def test_encode_trailing_newline_in_data_survives() -> None:
-    """"a\\n" is two data lines, "a" and "" — the parser gives back "a\\n"."""
+    """ "a\\n" is two data lines, "a" and "" — the parser gives back "a\\n"."""
     assert SSEParser().feed(encode_event("a\n")) == [sse("a\n")]
     assert SSEParser().feed(encode_event("\r\n")) == [sse("\n")]
 
@@ -171,9 +171,9 @@ _interesting = st.sampled_from(
 )
 _any_text = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=20)
 _data = st.lists(st.one_of(_interesting, _any_text), max_size=6).map("".join)
-_no_newline = st.lists(
-    st.one_of(_interesting, _any_text), max_size=4
-).map(lambda parts: "".join(parts).replace("\r", "").replace("\n", ""))
+_no_newline = st.lists(st.one_of(_interesting, _any_text), max_size=4).map(
+    lambda parts: "".join(parts).replace("\r", "").replace("\n", "")
+)
 _event = st.one_of(st.none(), _no_newline)
 _id = st.one_of(st.none(), _no_newline.map(lambda s: s.replace("\x00", "")))
 _retry = st.one_of(st.none(), st.integers(min_value=0, max_value=10**12))

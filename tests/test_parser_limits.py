@@ -41,7 +41,7 @@ def _feed_until_error(parser: SSEParser, chunk: bytes, max_total: int) -> tuple[
     while fed < max_total:
         try:
             parser.feed(chunk)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             return fed + len(chunk), exc
         fed += len(chunk)
     return fed, None
@@ -105,7 +105,6 @@ def test_endless_line_in_1kib_chunks_keeps_memory_bounded() -> None:
     gc.collect()
     tracemalloc.start()
     try:
-        tracemalloc.reset_peak()
         base, _ = tracemalloc.get_traced_memory()
         fed, exc = _feed_until_error(parser, chunk, 100 * limit)
         _, peak = tracemalloc.get_traced_memory()
@@ -121,7 +120,7 @@ def test_endless_comment_line_is_bounded_too(comments: bool) -> None:
     """Contract: max_line_bytes "bounds any single line" — comments and unknown fields too."""
     for prefix in (b":", b"unknownfield:", b"id:", b"event:", b"retry:"):
         parser = SSEParser(max_line_bytes=LIMIT, comments=comments)
-        fed, exc = _feed_until_error(parser, prefix + b"z" * 99, 100 * LIMIT)
+        _, exc = _feed_until_error(parser, prefix + b"z" * 99, 100 * LIMIT)
         assert isinstance(exc, LimitExceeded), (prefix, exc)
         assert exc.limit == "max_line_bytes"
 
@@ -163,10 +162,21 @@ def test_line_limit_counts_four_byte_characters() -> None:
     expect_raises_all_ways((line + "x\n").encode(), LimitExceeded, max_line_bytes=LIMIT)
 
 
-def test_line_limit_counts_replacement_characters_of_the_decoded_text() -> None:
-    """Contract: sizes are "UTF-8 bytes of the decoded text".  Each invalid byte b"\\xff"
-    decodes to U+FFFD, 3 UTF-8 bytes; 334 of them are 1002 bytes of decoded text."""
-    expect_raises_all_ways(b"data:" + b"\xff" * 334 + b"\n\n", LimitExceeded, max_line_bytes=LIMIT)
+def test_line_limit_counts_invalid_bytes_as_received() -> None:
+    """Contract: sizes are bytes as received.  An invalid byte b"\\xff" counts 1 (not the
+    3 UTF-8 bytes of the U+FFFD it decodes to): a line of exactly LIMIT such bytes is
+    accepted, one more is refused."""
+    line = b"data:" + b"\xff" * (LIMIT - len(b"data:"))
+    assert feed_all_ways(line + b"\n\n", max_line_bytes=LIMIT).data == ["\ufffd" * (LIMIT - len(b"data:"))]
+    expect_raises_all_ways(line + b"\xff\n\n", LimitExceeded, max_line_bytes=LIMIT)
+
+
+def test_stripped_bom_does_not_count_toward_the_first_line() -> None:
+    """The UTF-8 decode strips the BOM, so it is not part of the decoded text and a first
+    line of exactly max_line_bytes after a BOM is accepted."""
+    value = "v" * (LIMIT - len("data:"))
+    result = feed_all_ways(b"\xef\xbb\xbfdata:" + value.encode() + b"\n\n", max_line_bytes=LIMIT)
+    assert result.data == [value]
 
 
 def test_line_limit_resets_for_every_line() -> None:
@@ -209,7 +219,6 @@ def test_endless_event_raises_and_memory_stays_bounded() -> None:
     gc.collect()
     tracemalloc.start()
     try:
-        tracemalloc.reset_peak()
         base, _ = tracemalloc.get_traced_memory()
         fed, exc = _feed_until_error(parser, b"data: " + b"m" * 1017 + b"\n", 100 * limit)
         _, peak = tracemalloc.get_traced_memory()

@@ -90,7 +90,7 @@ def test_truncated_sequence_followed_by_cr_lf_does_not_swallow_the_line_end() ->
 
 
 def test_invalid_bytes_in_field_name_make_an_unknown_field() -> None:
-    """"da\\ufffdta" is not "data": "The field is ignored."""
+    """ "da\\ufffdta" is not "data": "The field is ignored."""
     result = feed_all_ways(b"da\xffta: x\ndata: y\n\n")
     assert result.data == ["y"]
 
