@@ -19,7 +19,7 @@ import sys
 
 from . import __version__
 from .errors import ProtocolError
-from .parser import SSEParser, iter_events
+from .parser import iter_events
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
@@ -36,9 +36,8 @@ def _read_chunks(stream: BinaryIO, size: int = 65536) -> Iterator[bytes]:
 
 
 def _demo(seed: int) -> int:
-    import json
-
     from ._demo import SONAR_2025_FULL
+    from .chat import ChatStream
 
     raw = SONAR_2025_FULL
     rng = random.Random(seed)
@@ -49,27 +48,21 @@ def _demo(seed: int) -> int:
         chunks.append(raw[pos : pos + step])
         pos += step
     print(
-        f"sse_pplx {__version__}: parsing a recorded-shape Perplexity stream ({len(raw)} bytes) "
+        f"sse_pplx {__version__}: a recorded-shape Perplexity stream ({len(raw)} bytes) "
         f"in {len(chunks)} chunks of 1-97 bytes",
         file=sys.stderr,
     )
-    last = None
-    parser = SSEParser()
+    stream = ChatStream(on_content=lambda text: print(text, end="", flush=True))
     for chunk in chunks:
-        for event in parser.feed(chunk):
-            last = json.loads(event.data)
-            print(last["choices"][0]["delta"].get("content") or "", end="", flush=True)
-    parser.close()
+        stream.feed(chunk)
+    result = stream.close()
     print()
-    if last is not None:
-        for number, url in enumerate(last.get("citations") or [], 1):
-            print(f"[{number}] {url}")
-        usage = last.get("usage") or {}
-        print(
-            f"usage: {usage.get('prompt_tokens')} prompt + {usage.get('completion_tokens')} completion tokens"
-            f", finish_reason: {last['choices'][0].get('finish_reason')}"
-        )
-    print("stream ended: " + ("cut off inside an event" if parser.truncated else "cleanly"), file=sys.stderr)
+    for number, url in enumerate(result.citations, 1):
+        print(f"[{number}] {url}")
+    usage = result.usage
+    if usage is not None:
+        print(f"usage: {usage.prompt_tokens} prompt + {usage.completion_tokens} completion tokens")
+    print(f"outcome: {result.outcome} (finish_reason {result.finish_reason!r})", file=sys.stderr)
     return 0
 
 
