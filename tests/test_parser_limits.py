@@ -2,7 +2,8 @@
 
 ``max_line_bytes`` bounds any single line, also a partial, still-growing one;
 ``max_event_bytes`` bounds the data buffer of one event (sum of data values + one LF each).
-Sizes are UTF-8 bytes of the decoded text; ``None`` disables a limit.  Exceeding one raises
+Sizes are bytes as received on the wire (an invalid byte counts 1; a line's size excludes its
+line ending; the stream's leading BOM belongs to no line); ``None`` disables a limit.  Exceeding one raises
 ``LimitExceeded`` (``.limit``, ``.value``, ``.events``) and terminates the parser until
 ``reset()``.  No peer has safe defaults (rtfol/aiohttp-sse-client#11 has a hidden fixed one;
 rexxars/eventsource-parser#32 added an opt-in one to bound memory against malicious
@@ -145,7 +146,7 @@ def test_line_one_byte_over_the_limit_raises() -> None:
 
 
 def test_line_limit_counts_utf8_bytes_not_characters() -> None:
-    """Contract: "Sizes are UTF-8 bytes of the decoded text."  "data:" + 497 x "é" is 999
+    """Contract: "Sizes are counted in bytes as received on the wire."  "data:" + 497 x "é" is 999
     bytes (502 characters): accepted; 498 x "é" is 1001 bytes (503 characters): raises."""
     ok = "é" * 497
     assert len(("data:" + ok).encode()) == 999
@@ -172,11 +173,32 @@ def test_line_limit_counts_invalid_bytes_as_received() -> None:
 
 
 def test_stripped_bom_does_not_count_toward_the_first_line() -> None:
-    """The UTF-8 decode strips the BOM, so it is not part of the decoded text and a first
-    line of exactly max_line_bytes after a BOM is accepted."""
+    """Contract: "the stream's leading BOM belongs to no line and is not counted": a first
+    line of exactly max_line_bytes after the BOM is accepted, also after reset() (a new
+    stream, whose BOM is stripped again)."""
     value = "v" * (LIMIT - len("data:"))
-    result = feed_all_ways(b"\xef\xbb\xbfdata:" + value.encode() + b"\n\n", max_line_bytes=LIMIT)
-    assert result.data == [value]
+    stream = b"\xef\xbb\xbfdata:" + value.encode() + b"\n\n"
+    assert feed_all_ways(stream, max_line_bytes=LIMIT).data == [value]
+    parser = SSEParser(max_line_bytes=LIMIT)
+    assert parser.feed(stream) == [sse(value)]
+    parser.reset()
+    assert parser.feed(stream) == [sse(value)]
+
+
+def test_second_bom_counts_toward_the_first_line() -> None:
+    """Only the one stripped BOM belongs to no line; a second U+FEFF is part of the first
+    line (a field name) and counts its 3 bytes: 3 + 997 = 1000 is accepted, 3 + 998 is not."""
+    bom = b"\xef\xbb\xbf"
+    assert feed_all_ways(bom + bom + b"x" * 997 + b"\n", max_line_bytes=LIMIT).events == []
+    raised = expect_raises_all_ways(bom + bom + b"x" * 998 + b"\n", LimitExceeded, max_line_bytes=LIMIT)
+    assert raised.limit == "max_line_bytes"
+
+
+def test_line_limit_counts_a_truncated_sequence_by_its_bytes() -> None:
+    """A truncated sequence b"\\xe2\\x82" before the line end is 2 bytes on the wire (one
+    U+FFFD once decoded): "data:" + 993 x "v" + those 2 bytes is exactly 1000."""
+    assert feed_all_ways(b"data:" + b"v" * 993 + b"\xe2\x82\n\n", max_line_bytes=LIMIT).data == ["v" * 993 + "\ufffd"]
+    expect_raises_all_ways(b"data:" + b"v" * 994 + b"\xe2\x82\n\n", LimitExceeded, max_line_bytes=LIMIT)
 
 
 def test_line_limit_resets_for_every_line() -> None:
@@ -241,10 +263,18 @@ def test_event_exactly_at_the_limit_is_accepted() -> None:
 
 
 def test_event_limit_counts_utf8_bytes() -> None:
-    """Data values counted in UTF-8 bytes: 500 x "é" (1000 bytes) + LF = 1001 > 1000."""
+    """Data values counted in bytes: 500 x "é" (1000 bytes) + LF = 1001 > 1000."""
     expect_raises_all_ways(("data:" + "é" * 500 + "\n\n").encode(), LimitExceeded, max_event_bytes=LIMIT)
     ok = "é" * 499
     assert feed_all_ways(("data:" + ok + "\n\n").encode(), max_event_bytes=LIMIT).data == [ok]
+
+
+def test_event_limit_counts_an_invalid_byte_as_one() -> None:
+    """The data buffer is counted in bytes as received too: 999 x b"\\xff" + LF is 1000
+    (2998 bytes once decoded): accepted; 1000 x b"\\xff" + LF raises."""
+    assert feed_all_ways(b"data:" + b"\xff" * 999 + b"\n\n", max_event_bytes=LIMIT).data == ["\ufffd" * 999]
+    raised = expect_raises_all_ways(b"data:" + b"\xff" * 1000 + b"\n\n", LimitExceeded, max_event_bytes=LIMIT)
+    assert raised.limit == "max_event_bytes"
 
 
 def test_event_limit_is_per_event() -> None:
