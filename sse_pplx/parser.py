@@ -195,27 +195,43 @@ class SSEParser(LineSplitter, _Yields["_E"]):
                 terminated until :meth:`reset`.
             ParserTerminated: after :meth:`close` or a fatal error.
         """
-        if self._terminated or type(data) is not bytes:
-            if self._terminated:
-                raise ParserTerminated("the parser is closed or failed; call reset() to start a new stream")
-            data = bytes(data)
-        # (``10 in data`` is memchr; ``b"\n" in data`` is several times slower.)
+        # The commonest call when bytes trickle in: no line ends in this chunk.
+        # Two memchr scans decide it (``10 in data`` is memchr; ``b"\n" in data``
+        # is several times slower); everything else waits for the slow path.
+        # (A terminated parser also sets ``_skip_lf``, so that one flag sends
+        # every call that cannot take this path to the slow path, which checks.)
         if 10 in data or 13 in data or self._skip_lf:
-            try:
-                batch = self._split(data)
-            except LineLimitExceeded as exc:
-                raise self._line_limit(exc) from None
-            return self._batch(batch) if batch else []
-        # The commonest case when bytes trickle in: no line ends in this chunk.
+            return self._feed_lines(data)
         buf = self._buf
         buf += data
         if len(buf) > self._line_max and self._partial_size() > self._line_max:
             raise self._line_limit(LineLimitExceeded(self._line_max, self._partial_size(), b""))
         return []
 
+    def _feed_lines(self, data: Union[bytes, bytearray, memoryview]) -> List[_E]:
+        if self._terminated:
+            raise ParserTerminated("the parser is closed or failed; call reset() to start a new stream")
+        if data == _LF and not self._skip_lf and not self._start:
+            # One LF alone (bytes trickling in) ends the partial line: no batch to build.
+            buf = self._buf
+            if not buf:
+                return self._batch(_LF)
+            line = bytes(buf)
+            del buf[:]
+            if line[:6] == _DATA_SP and len(line) - 5 + self._data_size <= self._event_max:
+                self._data.append(line[6:])
+                self._data_size += len(line) - 5
+                return []
+            return self._batch(line + _LF)
+        try:
+            batch = self._split(data if type(data) is bytes else bytes(data))
+        except LineLimitExceeded as exc:
+            raise self._line_limit(exc) from None
+        return self._batch(batch) if batch else []
+
     def _line_limit(self, exc: LineLimitExceeded) -> LimitExceeded:
         """Terminate, and turn the line layer's error into the public one with the salvaged events."""
-        self._terminated = True
+        self._terminated = self._skip_lf = True
         error = LimitExceeded(exc.limit, exc.value, exc.size)
         salvaged: List[Any] = self._batch(exc.batch) if exc.batch else []
         error.events = salvaged
@@ -236,9 +252,8 @@ class SSEParser(LineSplitter, _Yields["_E"]):
         Closing twice does nothing more.
         """
         if self._terminated and not self._buf and not self._data:
-            self._terminated = True
             return []
-        self._terminated = True
+        self._terminated = self._skip_lf = True
         partial = self._close_lines()
         self.truncated = bool(partial) or bool(self._data)
         if self.truncated:
@@ -290,13 +305,28 @@ class SSEParser(LineSplitter, _Yields["_E"]):
         """Interpret one LF-terminated batch of complete lines."""
         out: List[Any]
         if batch == _LF:
-            # A lone blank line (bytes trickling in): "dispatch the event".
+            # A lone blank line (bytes trickling in): "dispatch the event",
+            # inline for the usual block of one data line.
+            data = self._data
+            if len(data) == 1 and not self._event_type and self._block_retry is None:
+                self._data = []
+                self._data_size = 0
+                return [_new(_EVENT, ("message", _text(data[0]), self.last_event_id, None))]
             out = []
             self._dispatch(out)
             return out
         # Everything after the last blank line belongs to a block still open.
         end = batch.rfind(_BLANK)
         if end < 0:
+            if batch[:6] == _DATA_SP and batch.find(10) == len(batch) - 1:
+                # One "data: ..." line of a block still open (small chunks).
+                value = batch[6:-1]
+                size = self._data_size + len(value) + 1
+                if size > self._event_max:
+                    self._field(batch[:-1], [])  # the general path counts it and raises
+                self._data.append(value)
+                self._data_size = size
+                return []
             lines = batch.split(_LF)
             lines.pop()
             out = []
@@ -426,7 +456,7 @@ class SSEParser(LineSplitter, _Yields["_E"]):
             self._data.append(value)
             self._data_size += len(value) + 1
             if self._data_size > self._event_max:
-                self._terminated = True
+                self._terminated = self._skip_lf = True
                 error = LimitExceeded("max_event_bytes", self._event_max, self._data_size)
                 error.events = out
                 raise error
