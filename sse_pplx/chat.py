@@ -417,6 +417,7 @@ class ChatStream:
         self._reasoning: List[str] = []
         self._closed = False
         self._plain = False  # the think splitter has nothing left to decide
+        self._on_raw: Optional[Callable[[str], object]] = None  # raw content pieces (iter_text)
         self._pending_error: Optional[ProtocolError] = None
         #: A terminal marker ([DONE] or a done event) was seen: stop reading.
         self.done = False
@@ -669,6 +670,8 @@ class ChatStream:
             state.parts.append(content)
             state.size += len(content)
             if index == 0:
+                if self._on_raw is not None:
+                    self._on_raw(content)
                 if self._plain:
                     self._answer.append(content)
                     if self._on_content is not None:
@@ -940,22 +943,34 @@ def iter_text(
             have passed since the last piece was yielded (checked whenever new
             bytes arrive; the rest is flushed at the end).  0 yields every piece.
     """
-    buffer = _TextBuffer(buffer_chars, buffer_seconds)
-    stream = ChatStream(strict=strict, **options)
-    if not include_reasoning:
-        stream._on_content = buffer.add
+    text = _TextFeed(include_reasoning, buffer_chars, buffer_seconds, ChatStream(strict=strict, **options))
     for data in chunks:
-        for chunk in stream.feed(data):
-            if include_reasoning:
-                for choice in chunk.choices:
-                    piece = choice.delta.content if choice.index in (0, None) and choice.delta else None
-                    if piece:
-                        buffer.add(piece)
-        yield from buffer.take()
-        if stream.done:
+        yield from text.feed(data)
+        if text.stream.done:
             break
-    stream.close()
-    yield from buffer.take(final=True)
+    yield from text.close()
+
+
+class _TextFeed:
+    """The body of :func:`iter_text` and :func:`aiter_text` (one copy for both)."""
+
+    __slots__ = ("_buffer", "stream")
+
+    def __init__(self, include_reasoning: bool, chars: int, seconds: float, stream: ChatStream) -> None:
+        self._buffer = _TextBuffer(chars, seconds)
+        self.stream = stream
+        if include_reasoning:
+            stream._on_raw = self._buffer.add
+        else:
+            stream._on_content = self._buffer.add
+
+    def feed(self, data: bytes) -> List[str]:
+        self.stream._objects(data)
+        return self._buffer.take()
+
+    def close(self) -> List[str]:
+        self.stream.close()
+        return self._buffer.take(final=True)
 
 
 class _TextBuffer:
@@ -1024,21 +1039,11 @@ async def aiter_text(
     **options: Any,
 ) -> AsyncIterator[str]:
     """The async twin of :func:`iter_text`."""
-    buffer = _TextBuffer(buffer_chars, buffer_seconds)
-    stream = ChatStream(strict=strict, **options)
-    if not include_reasoning:
-        stream._on_content = buffer.add
+    text = _TextFeed(include_reasoning, buffer_chars, buffer_seconds, ChatStream(strict=strict, **options))
     async for data in chunks:
-        for chunk in stream.feed(data):
-            if include_reasoning:
-                for choice in chunk.choices:
-                    piece = choice.delta.content if choice.index in (0, None) and choice.delta else None
-                    if piece:
-                        buffer.add(piece)
-        for piece in buffer.take():
+        for piece in text.feed(data):
             yield piece
-        if stream.done:
+        if text.stream.done:
             break
-    stream.close()
-    for piece in buffer.take(final=True):
+    for piece in text.close():
         yield piece
