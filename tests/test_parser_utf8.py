@@ -9,6 +9,9 @@ feed_all_ways splits every input at every byte.
 
 from __future__ import annotations
 
+import codecs
+import re
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -153,3 +156,32 @@ def test_any_text_round_trips_through_utf8(text: str) -> None:
     """Valid UTF-8 text (any scalar value but CR/LF) comes back unchanged."""
     result = feed_all_ways(b"data:" + b" " + text.encode("utf-8") + b"\n\n")
     assert result.data == [text]
+
+
+_PIECES = st.one_of(
+    st.binary(max_size=6),
+    st.sampled_from(
+        [b"\r", b"\n", b"\r\n", b"\xef\xbb\xbf", b"\xe2\x82", b"\xac", b"\xf0\x9f", b"\x98\x80", b"\xff", b"\xc3"]
+    ),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(pieces=st.lists(_PIECES, max_size=40), cuts=st.lists(st.integers(1, 7), max_size=40))
+def test_splitting_bytes_then_decoding_equals_the_spec_pipeline(pieces: list[bytes], cuts: list[int]) -> None:
+    """The parser splits lines on the bytes and decodes each value on its own (sse_pplx/_lines.py).
+    That is only right if it equals the spec's own order: "Streams must be decoded using the
+    UTF-8 decode algorithm" (one decoder over the whole stream, fed in arbitrary network
+    chunks, one leading BOM stripped, errors replaced), and then split into lines at CRLF, LF
+    and CR.  Both pipelines must give exactly the same lines."""
+    data = b"".join(pieces)
+    decoder = codecs.getincrementaldecoder("utf-8-sig")("replace")
+    text, pos = [], 0
+    for size in cuts:
+        text.append(decoder.decode(data[pos : pos + size]))
+        pos += size
+    text.append(decoder.decode(data[pos:], True))
+    spec_lines = re.split("\r\n|\r|\n", "".join(text))
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    byte_lines = [raw.decode("utf-8", "replace") for raw in re.split(b"\r\n|\r|\n", body)]
+    assert byte_lines == spec_lines
