@@ -1,8 +1,8 @@
 """sse_pplx: Server-Sent Events for LLM streaming APIs, on the standard library alone.
 
 The core (imported here) is a sans-I/O parser: bytes in, immutable events out.
-It imports nothing heavier than ``codecs``; the JSON, chat and HTTP layers load
-only when first used, so ``import sse_pplx`` stays cheap (no ``http.client``,
+It imports nothing heavier than ``codecs``; the JSON, chat, client and HTTP
+layers load only when first used, so ``import sse_pplx`` stays cheap (no ``http.client``,
 ``ssl`` or ``json``).
 
     >>> from sse_pplx import SSEParser
@@ -18,12 +18,23 @@ from .errors import (
     APIConnectionError,
     APIError,
     APIErrorEvent,
+    APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
     IncompleteStreamError,
+    InternalServerError,
     LimitExceeded,
+    NotFoundError,
     ParserTerminated,
+    PermissionDeniedError,
     ProtocolError,
+    RateLimitError,
     SSEError,
     StreamDecodeError,
+    UnprocessableEntityError,
     UsageError,
 )
 from .events import Comment, ServerSentEvent
@@ -42,6 +53,19 @@ if TYPE_CHECKING:  # pragma: no cover
         iter_text,
     )
     from .chat_objects import ChatCompletion, ChatCompletionChunk
+    from .client import (
+        AsyncClient,
+        AsyncEventStream,
+        AsyncPerplexity,
+        AsyncStream,
+        Client,
+        EventStream,
+        Perplexity,
+        Stream,
+        aconnect,
+        connect,
+    )
+    from .transport import Timeout
 
 __all__ = [
     "DEFAULT_MAX_EVENT_BYTES",
@@ -49,26 +73,48 @@ __all__ = [
     "APIConnectionError",
     "APIError",
     "APIErrorEvent",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AsyncClient",
+    "AsyncEventStream",
+    "AsyncPerplexity",
+    "AsyncStream",
+    "AuthenticationError",
+    "BadRequestError",
     "ChatCompletion",
     "ChatCompletionChunk",
     "ChatResult",
     "ChatStream",
+    "Client",
     "Comment",
+    "ConflictError",
+    "EventStream",
     "IncompleteStreamError",
+    "InternalServerError",
     "LimitExceeded",
+    "NotFoundError",
     "ParserTerminated",
+    "PermissionDeniedError",
+    "Perplexity",
     "ProtocolError",
+    "RateLimitError",
     "SSEError",
     "SSEParser",
     "ServerSentEvent",
+    "Stream",
     "StreamDecodeError",
+    "Timeout",
+    "UnprocessableEntityError",
     "UsageError",
     "__version__",
+    "aconnect",
     "acollect_chat",
     "aiter_chat_chunks",
     "aiter_events",
     "aiter_text",
     "collect_chat",
+    "connect",
     "encode_event",
     "iter_chat_chunks",
     "iter_events",
@@ -88,6 +134,17 @@ _LAZY = {
     "iter_text": "chat",
     "ChatCompletion": "chat_objects",
     "ChatCompletionChunk": "chat_objects",
+    "AsyncClient": "client",
+    "AsyncEventStream": "client",
+    "AsyncPerplexity": "client",
+    "AsyncStream": "client",
+    "Client": "client",
+    "EventStream": "client",
+    "Perplexity": "client",
+    "Stream": "client",
+    "aconnect": "client",
+    "connect": "client",
+    "Timeout": "transport",
 }
 
 

@@ -365,9 +365,14 @@ def _copy(value: Any) -> Any:
 
 
 def _error_message(body: Any) -> str:
+    """A readable one-liner for an error body: ``{"error": {...}}`` (OpenAI / Perplexity),
+    ``{"detail": [...]}`` (FastAPI validation), ``{"message": ...}`` or plain text."""
     error = body.get("error", body) if isinstance(body, dict) else body
     if isinstance(error, dict):
-        message = error.get("message") or error.get("detail") or error.get("type")
+        detail = error.get("detail")
+        if isinstance(detail, list) and detail:  # FastAPI: [{"loc": [...], "msg": ..., "type": ...}]
+            return "; ".join(_detail_item(item) for item in detail[:5])[:500]
+        message = error.get("message") or detail or error.get("type")
         if message:
             code = error.get("code")
             return f"{message} (code {code})" if code is not None else str(message)
@@ -375,6 +380,14 @@ def _error_message(body: Any) -> str:
     if isinstance(error, str) and error.strip():
         return error.strip()[:500]
     return "the server reported an error in the stream"
+
+
+def _detail_item(item: Any) -> str:
+    if not isinstance(item, dict):
+        return str(item)
+    location = ".".join(str(part) for part in item.get("loc") or ())
+    message = str(item.get("msg") or item.get("message") or item.get("type") or item)
+    return f"{location}: {message}" if location else message
 
 
 class ChatStream:

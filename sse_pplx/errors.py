@@ -23,8 +23,23 @@ Tree (the ``API*`` names are the official openai / perplexityai SDKs' own, so
     │   └── ParserTerminated         feed() after close() or after a fatal error
     └── APIError                     the API (or the stream carrying it) failed
         ├── APIErrorEvent            an error reported inside a 200 stream
+        ├── APIResponseValidationError   a 200 that is not what was asked for
+        ├── APIStatusError           an HTTP error status (4xx / 5xx)
+        │   ├── BadRequestError              400
+        │   ├── AuthenticationError          401
+        │   ├── PermissionDeniedError        403
+        │   ├── NotFoundError                404
+        │   ├── ConflictError                409
+        │   ├── UnprocessableEntityError     422
+        │   ├── RateLimitError               429
+        │   └── InternalServerError          5xx
         └── APIConnectionError       the connection failed or broke
+            ├── APITimeoutError          connect, idle or deadline budget ran out
             └── IncompleteStreamError    the stream ended before its answer did
+
+Every ``APIError`` raised by the client carries ``attempts`` (how many requests
+were made, retries included) and, for a stream, ``partial`` (what had arrived)
+and ``last_event_id``.
 """
 
 from __future__ import annotations
@@ -35,12 +50,24 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from .chat import ChatResult
     from .events import Comment, ServerSentEvent
+    from .transport import Response
 
 __all__ = [
     "APIConnectionError",
     "APIError",
     "APIErrorEvent",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
     "IncompleteStreamError",
+    "InternalServerError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "UnprocessableEntityError",
     "LimitExceeded",
     "ParserTerminated",
     "ProtocolError",
@@ -127,13 +154,39 @@ class APIError(SSEError):
         message: a readable one-line description.
         body: the error as the server sent it (parsed JSON when it was JSON, else the text), or None.
         partial: the ``ChatResult`` accumulated before the failure, when a stream was being read.
+        events: for the generic SSE consumer, the events received before the failure.
+        last_event_id: the last event ID received before the failure, when a stream was being read.
+        attempts: how many HTTP requests were made, retries included (0 when none was made).
+        code, type, param: from an ``{"error": {...}}`` body, like the official SDKs.
     """
 
-    def __init__(self, message: str, *, body: Any = None, partial: Optional[ChatResult] = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        body: Any = None,
+        partial: Optional[ChatResult] = None,
+        last_event_id: Optional[str] = None,
+        attempts: int = 0,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.body = body
         self.partial = partial
+        self.events: List[ServerSentEvent] = []
+        self.last_event_id = last_event_id
+        self.attempts = attempts
+        error = body.get("error", body) if isinstance(body, dict) else None
+        fields = error if isinstance(error, dict) else {}
+        code = fields.get("code")
+        self.code: Optional[str] = None if code is None else str(code)
+        self.type: Optional[str] = fields.get("type") if isinstance(fields.get("type"), str) else None
+        self.param: Optional[str] = fields.get("param") if isinstance(fields.get("param"), str) else None
+
+    def __str__(self) -> str:
+        if self.attempts > 1:
+            return f"{self.message} (after {self.attempts} attempts)"
+        return self.message
 
 
 class APIErrorEvent(APIError):
@@ -146,11 +199,95 @@ class APIErrorEvent(APIError):
     """
 
 
+class APIResponseValidationError(APIError):
+    """A successful status, but not the response that was asked for: e.g. a
+    ``text/html`` page where an event stream or a JSON completion was expected.
+    ``response`` and ``status_code`` are set; ``body`` is the start of the body."""
+
+    def __init__(self, message: str, *, response: Response, body: Any = None, attempts: int = 0) -> None:
+        super().__init__(message, body=body, attempts=attempts)
+        self.response = response
+        self.status_code = response.status_code
+
+
+class APIStatusError(APIError):
+    """The server answered with an error status (4xx or 5xx).
+
+    Attributes:
+        status_code: the HTTP status.
+        response: the response (``.status_code``, ``.headers``, ``.reason``; its body was read into ``body``).
+        request_id: the ``x-request-id`` header, if any.
+        retry_after: the server's ``retry-after-ms`` / ``Retry-After``, in seconds, if any.
+    """
+
+    def __init__(self, message: str, *, response: Response, body: Any = None, attempts: int = 0) -> None:
+        super().__init__(message, body=body, attempts=attempts)
+        self.response = response
+        self.status_code: int = response.status_code
+        self.request_id: Optional[str] = response.headers.get("x-request-id")
+        self.retry_after: Optional[float] = None
+
+
+class BadRequestError(APIStatusError):
+    """HTTP 400."""
+
+
+class AuthenticationError(APIStatusError):
+    """HTTP 401: the API key is missing or wrong."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """HTTP 403."""
+
+
+class NotFoundError(APIStatusError):
+    """HTTP 404: often a wrong ``base_url`` or model name."""
+
+
+class ConflictError(APIStatusError):
+    """HTTP 409 (retried by default)."""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """HTTP 422: the request body was refused (FastAPI-style ``detail`` bodies are summarised)."""
+
+
+class RateLimitError(APIStatusError):
+    """HTTP 429 (retried by default, honouring ``Retry-After``)."""
+
+
+class InternalServerError(APIStatusError):
+    """HTTP 5xx (retried by default)."""
+
+
+#: The status codes with a class of their own; other 5xx are InternalServerError,
+#: other statuses plain APIStatusError.
+STATUS_ERRORS = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
 class APIConnectionError(APIError):
     """The connection could not be made, or broke while a response was being read."""
 
 
+class APITimeoutError(APIConnectionError):
+    """A time budget ran out: ``phase`` is ``"connect"`` (connect and TLS handshake),
+    ``"idle"`` (no byte for the read timeout) or ``"deadline"`` (the overall budget)."""
+
+    def __init__(self, message: str = "Request timed out.", *, phase: str = "idle", **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.phase = phase
+
+
 class IncompleteStreamError(APIConnectionError):
     """The stream ended before its answer did: no ``[DONE]`` and no ``finish_reason``,
-    or the last event was cut off.  Raised only when strictness is asked for;
-    ``partial`` holds everything that arrived (``partial.outcome == "truncated"``)."""
+    or the last event was cut off.  ``partial`` holds everything that arrived
+    (``partial.outcome == "truncated"``).  The client raises it at the end of a
+    truncated stream; the chat layer only when ``strict=True``."""
