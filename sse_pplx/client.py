@@ -213,9 +213,9 @@ def status_error(response: Any, raw: Any, attempts: int) -> APIStatusError:
     return error
 
 
-def _send_flow(request: Request, timeout: Timeout, max_retries: int) -> Flow:
+def _send_flow(request: Request, timeout: Timeout, max_retries: int, secret: Optional[str] = None) -> Flow:
     """Open ``request`` with retries; return the 2xx response and the number of attempts.
-    One body for both drivers."""
+    One body for both drivers.  ``secret`` (the API key) is blanked out of error bodies that echo it."""
     attempt = 0
     while True:
         attempt += 1
@@ -233,6 +233,8 @@ def _send_flow(request: Request, timeout: Timeout, max_retries: int) -> Flow:
             log.debug("%s %s -> %d", request.method, request.url, response.status_code)
             return response, attempt
         raw = yield ("read", response, 1 << 20)
+        if secret and isinstance(raw, bytes):
+            raw = raw.replace(secret.encode("utf-8"), b"[REDACTED]")
         error = status_error(response, raw, attempt)
         if attempt > max_retries or not should_retry(response.status_code, response.headers):
             raise error
@@ -331,7 +333,18 @@ class _StreamBase:
     def _feed_whole(self) -> List[ChatCompletionChunk]:
         """A 200 with a whole JSON completion instead of a stream is taken as that completion, as one chunk."""
         data, self._whole = self._whole or b"", None
-        chunk = self._chat.feed_event(ServerSentEvent(data.decode("utf-8", "replace")))
+        text = data.decode("utf-8", "replace")
+        try:
+            body = json.loads(text)
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and isinstance(body.get("choices"), list):
+            # Give each choice a delta too, so that chunk.choices[0].delta.content works as for a stream.
+            for choice in body["choices"]:
+                if isinstance(choice, dict) and "delta" not in choice and isinstance(choice.get("message"), dict):
+                    choice["delta"] = choice["message"]
+            text = json.dumps(body)
+        chunk = self._chat.feed_event(ServerSentEvent(text))
         return [] if chunk is None else [chunk]
 
     def _broken(self, exc: APIConnectionError) -> Optional[APIConnectionError]:
@@ -443,7 +456,12 @@ class Stream(_StreamBase):
             self.response.close()
 
     def __iter__(self) -> Iterator[ChatCompletionChunk]:
-        return self._iterator
+        # A generator of its own, so that leaving the loop (break, an exception) closes the
+        # connection at once instead of when the stream object is collected (openai/openai-python#969).
+        try:
+            yield from self._iterator
+        finally:
+            self.close()
 
     def __next__(self) -> ChatCompletionChunk:
         return next(self._iterator)
@@ -840,7 +858,7 @@ class _Completions:
         request, budget = client._chat_request(
             model, messages, stream, extra_headers, extra_query, extra_body, timeout, params
         )
-        response, attempts = _drive(client._transport, _send_flow(request, budget, client.max_retries))
+        response, attempts = _drive(client._transport, _send_flow(request, budget, client.max_retries, client._api_key))
         if not stream:
             return client._completion(
                 response, _perform(client._transport, ("read", response, MAX_BODY_BYTES)), attempts
@@ -902,7 +920,7 @@ class _AsyncCompletions:
         request, budget = client._chat_request(
             model, messages, stream, extra_headers, extra_query, extra_body, timeout, params
         )
-        flow = _send_flow(request, budget, client.max_retries)
+        flow = _send_flow(request, budget, client.max_retries, client._api_key)
         response, attempts = await _adrive(client._transport, flow)
         if not stream:
             raw = await _aperform(client._transport, ("read", response, MAX_BODY_BYTES))

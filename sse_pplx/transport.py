@@ -729,6 +729,7 @@ class Response(_ResponseBase):
         conn, self._conn = self._conn, None
         if conn is None:
             return
+        self._raw.close()  # marks the exchange finished, so the connection takes a next request
         if self._pool is not None and not self._raw.will_close and conn.sock is not None:
             self._pool.put(self.request.origin, conn)
         else:

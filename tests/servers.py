@@ -29,7 +29,9 @@ CRLF = b"\r\n"
 class Exchange:
     """One request received, and the means to answer it."""
 
-    def __init__(self, sock: socket.socket, method: str, target: str, headers: Dict[str, str], body: bytes, conn_no: int):
+    def __init__(
+        self, sock: socket.socket, method: str, target: str, headers: Dict[str, str], body: bytes, conn_no: int
+    ):
         self.sock = sock
         self.method = method
         self.target = target
@@ -110,7 +112,9 @@ _REASONS = {
 Handler = Callable[[Exchange], Optional[bool]]
 
 
-def _read_request(sock: socket.socket, buffered: bytes) -> Tuple[Optional[Tuple[str, str, Dict[str, str], bytes]], bytes]:
+def _read_request(
+    sock: socket.socket, buffered: bytes
+) -> Tuple[Optional[Tuple[str, str, Dict[str, str], bytes]], bytes]:
     data = buffered
     while b"\r\n\r\n" not in data:
         more = sock.recv(65536)
@@ -297,9 +301,12 @@ class Certs:
         self.key = os.path.join(folder, "leaf.key")
         self.other_ca = os.path.join(folder, "other-ca.pem")
 
-    def server_context(self) -> ssl.SSLContext:
+    def server_context(self, wrong_name: bool = False) -> ssl.SSLContext:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(self.cert, self.key)
+        if wrong_name:
+            context.load_cert_chain(os.path.join(self.folder, "wrong.pem"), os.path.join(self.folder, "wrong.key"))
+        else:
+            context.load_cert_chain(self.cert, self.key)
         return context
 
 
@@ -324,6 +331,12 @@ def make_ca(folder: str) -> Certs:
     run("req", *ec, "-keyout", "leaf.key", "-out", "leaf.csr", "-subj", "/CN=localhost")
     run("x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
         "-out", "leaf.pem", "-days", "2", "-extfile", "leaf.ext")  # fmt: skip
+    # A leaf from the same CA for another name only: a host-name mismatch on localhost.
+    with open(os.path.join(folder, "wrong.ext"), "w") as f:
+        f.write("basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:other.example\n")
+    run("req", *ec, "-keyout", "wrong.key", "-out", "wrong.csr", "-subj", "/CN=other.example")
+    run("x509", "-req", "-in", "wrong.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+        "-out", "wrong.pem", "-days", "2", "-extfile", "wrong.ext")  # fmt: skip
     return Certs(folder)
 
 
@@ -359,4 +372,15 @@ def chunk_obj(content: Optional[str] = None, finish: Optional[str] = None, **ext
     return obj
 
 
-__all__ = ["Certs", "ConnectProxy", "Exchange", "LoopbackServer", "chunk_obj", "gzip", "gzip_stream", "make_ca", "open_fds", "sse"]
+__all__ = [
+    "Certs",
+    "ConnectProxy",
+    "Exchange",
+    "LoopbackServer",
+    "chunk_obj",
+    "gzip",
+    "gzip_stream",
+    "make_ca",
+    "open_fds",
+    "sse",
+]

@@ -1,0 +1,665 @@
+"""The SDK-shaped clients against real servers on 127.0.0.1: streams, completions, retries,
+status errors, broken streams keeping their partial answer, secrets kept out of sight.
+
+Each behaviour runs with the sync and the async client (``run`` below drives either).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import logging
+import threading
+import time
+
+import pytest
+
+import sse_pplx.client as client_module
+from sse_pplx import (
+    APIConnectionError,
+    APIError,
+    APIErrorEvent,
+    APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
+    AsyncClient,
+    AsyncPerplexity,
+    AuthenticationError,
+    BadRequestError,
+    ChatCompletion,
+    Client,
+    ConflictError,
+    IncompleteStreamError,
+    InternalServerError,
+    NotFoundError,
+    PermissionDeniedError,
+    Perplexity,
+    RateLimitError,
+    Timeout,
+    UnprocessableEntityError,
+    UsageError,
+)
+from tests.servers import LoopbackServer, chunk_obj, gzip_stream, sse
+
+MODES = ["sync", "async"]
+MESSAGES = [{"role": "user", "content": "hi"}]
+SECRET = "pplx-0123456789abcdefSECRET"
+GOOD = [
+    sse(chunk_obj("Hel")),
+    sse(chunk_obj("lo", citations=["https://a.example"])),
+    sse(chunk_obj(finish="stop", usage={"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5})),
+    b"data: [DONE]\n\n",
+]
+
+
+@pytest.fixture(autouse=True)
+def _fast_backoff(monkeypatch):
+    """Backoff delays shrink 100x so retry tests stay fast; the policy itself is tested separately."""
+    monkeypatch.setattr(client_module, "INITIAL_RETRY_DELAY", 0.005)
+    monkeypatch.setattr(client_module, "MAX_RETRY_DELAY", 0.08)
+
+
+def make(mode, url, **kw):
+    kw.setdefault("api_key", SECRET)
+    return Client(base_url=url, **kw) if mode == "sync" else AsyncClient(base_url=url, **kw)
+
+
+def run(mode, url, *, stream=True, consume="chunks", client_kw=None, **create_kw):
+    """Create a completion with the chosen client and consume it.
+
+    Returns a dict: chunks (the content of each chunk), result (get_final_completion),
+    completion (stream=False), error (the exception raised, if any), stream."""
+    out = {"chunks": [], "result": None, "error": None, "completion": None, "stream": None}
+    client = make(mode, url, **(client_kw or {}))
+
+    def record(chunk):
+        out["chunks"].append(chunk.choices[0].delta.content if chunk.choices else None)
+
+    def sync():
+        try:
+            with client:
+                made = client.chat.completions.create(model="sonar", messages=MESSAGES, stream=stream, **create_kw)
+                if not stream:
+                    out["completion"] = made
+                    return
+                out["stream"] = made
+                with made:
+                    if consume == "text":
+                        out["chunks"] = list(made.iter_text())
+                    else:
+                        for chunk in made:
+                            record(chunk)
+                    out["result"] = made.get_final_completion()
+        except Exception as exc:
+            out["error"] = exc
+
+    async def asynchronous():
+        try:
+            async with client:
+                made = await client.chat.completions.create(
+                    model="sonar", messages=MESSAGES, stream=stream, **create_kw
+                )
+                if not stream:
+                    out["completion"] = made
+                    return
+                out["stream"] = made
+                async with made:
+                    if consume == "text":
+                        out["chunks"] = [piece async for piece in made.iter_text()]
+                    else:
+                        async for chunk in made:
+                            record(chunk)
+                    out["result"] = await made.get_final_completion()
+        except Exception as exc:
+            out["error"] = exc
+
+    if mode == "sync":
+        sync()
+    else:
+        asyncio.run(asynchronous())
+    return out
+
+
+def streaming(events, pause=0.0, status=200, headers=None):
+    def handler(ex):
+        ex.stream(events, pause, headers=headers)
+        return True
+
+    return handler
+
+
+# -- the happy path ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_stream_chunks_and_final_result(mode, leaks):
+    with LoopbackServer(streaming(GOOD)) as server:
+        out = run(mode, server.url, temperature=0.2, extra_headers={"X-Trace": "t1"}, extra_body={"top_k": 3})
+    assert out["error"] is None
+    assert out["chunks"] == ["Hel", "lo", None]
+    result = out["result"]
+    assert (result.content, result.outcome, result.finish_reason) == ("Hello", "done", "stop")
+    assert result.citations == ["https://a.example"]
+    assert result.usage.total_tokens == 5
+    request = server.exchanges[0]
+    assert (request.method, request.target) == ("POST", "/chat/completions")
+    body = json.loads(request.body)
+    assert body == {"model": "sonar", "messages": MESSAGES, "temperature": 0.2, "stream": True, "top_k": 3}
+    headers = request.headers
+    assert headers["authorization"] == f"Bearer {SECRET}"
+    assert headers["accept"] == "text/event-stream"
+    assert headers["accept-encoding"] == "identity"
+    assert headers["x-trace"] == "t1"
+    leaks.assert_clean()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_text_iterator(mode):
+    with LoopbackServer(streaming(GOOD)) as server:
+        out = run(mode, server.url, consume="text")
+    assert out["error"] is None
+    assert "".join(out["chunks"]) == "Hello"
+    assert out["result"].content == "Hello"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_each_chunk_reaches_the_caller_before_the_server_sends_the_next(mode):
+    """Time to first token: the server waits until the caller has the first chunk."""
+    got_first = threading.Event()
+    waited = []
+
+    def handler(ex):
+        ex.head(200, {"Content-Type": "text/event-stream"})
+        ex.chunk(GOOD[0])
+        waited.append(got_first.wait(10))
+        for event in GOOD[1:]:
+            ex.chunk(event)
+        ex.end()
+
+    async def consume_async(url):
+        async with make("async", url) as client:
+            async for _chunk in await client.chat.completions.create(model="m", messages=MESSAGES, stream=True):
+                got_first.set()
+
+    with LoopbackServer(handler) as server:
+        if mode == "sync":
+            with make("sync", server.url) as client:
+                for _chunk in client.chat.completions.create(model="m", messages=MESSAGES, stream=True):
+                    got_first.set()
+        else:
+            asyncio.run(consume_async(server.url))
+    assert waited == [True]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_non_streamed_completion(mode):
+    completion = {
+        "id": "x",
+        "object": "chat.completion",
+        "model": "sonar",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hi!"}, "finish_reason": "stop"}],
+        "citations": ["https://c.example"],
+    }
+
+    def handler(ex):
+        ex.respond(200, json.dumps(completion).encode())
+        return True
+
+    with LoopbackServer(handler) as server:
+        out = run(mode, server.url, stream=False, extra_query={"v": "2"})
+    assert out["error"] is None
+    answer = out["completion"]
+    assert isinstance(answer, ChatCompletion)
+    assert answer.choices[0].message.content == "Hi!"
+    assert answer.citations == ["https://c.example"]
+    assert server.exchanges[0].target == "/chat/completions?v=2"
+    assert json.loads(server.exchanges[0].body)["stream"] is False
+    assert server.exchanges[0].headers["accept"] == "application/json"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_whole_json_completion_where_a_stream_was_asked_for_is_taken_as_one_chunk(mode):
+    completion = {
+        "id": "x",
+        "object": "chat.completion",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": "Whole"}, "finish_reason": "stop"}],
+    }
+
+    def handler(ex):
+        ex.respond(200, json.dumps(completion).encode())
+
+    with LoopbackServer(handler) as server:
+        out = run(mode, server.url)
+    assert out["error"] is None
+    assert len(out["chunks"]) == 1
+    assert (out["result"].content, out["result"].outcome) == ("Whole", "finished")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_wrong_content_type_is_a_validation_error(mode):
+    def handler(ex):
+        ex.respond(200, b"<html><title>Sign in</title></html>", "text/html")
+
+    with LoopbackServer(handler) as server:
+        out = run(mode, server.url)
+    error = out["error"]
+    assert isinstance(error, APIResponseValidationError)
+    assert error.status_code == 200
+    assert "text/html" in str(error)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_gzip_stream_from_a_server_that_compresses_anyway(mode):
+    def handler(ex):
+        ex.head(200, {"Content-Type": "text/event-stream", "Content-Encoding": "gzip"})
+        for piece in gzip_stream(GOOD):
+            ex.chunk(piece)
+        ex.end()
+
+    with LoopbackServer(handler) as server:
+        out = run(mode, server.url)
+    assert out["error"] is None
+    assert out["result"].content == "Hello"
+
+
+# -- streams that break: typed errors carrying the partial answer -------------------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_reset_mid_stream_keeps_the_partial_answer(mode, leaks):
+    def handler(ex):
+        ex.head(200, {"Content-Type": "text/event-stream"})
+        ex.chunk(GOOD[0])
+        ex.chunk(GOOD[1][:20], 0.05)  # half an event
+        ex.reset()
+
+    with LoopbackServer(handler) as server:
+        out = run(mode, server.url)
+    error = out["error"]
+    assert isinstance(error, APIConnectionError)
+    assert not isinstance(error, APITimeoutError)
+    assert out["chunks"] == ["Hel"]
+    assert error.partial.content == "Hel"
+    assert error.partial.outcome == "truncated"
+    assert error.attempts == 1
+    assert len(server.exchanges) == 1, "a stream that started is never retried"
+    leaks.assert_clean()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_stalled_stream_times_out_with_the_partial_answer(mode):
+    release = threading.Event()
+
+    def handler(ex):
+        ex.head(200, {"Content-Type": "text/event-stream"})
+        ex.chunk(GOOD[0])
+        release.wait(5)
+
+    with LoopbackServer(handler) as server:
+        out = run(mode, server.url, timeout=Timeout(5, read=0.3))
+        release.set()
+    error = out["error"]
+    assert isinstance(error, APITimeoutError)
+    assert error.phase == "idle"
+    assert error.partial.content == "Hel"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_clean_eof_without_done_or_finish_reason_is_incomplete(mode):
+    with LoopbackServer(streaming(GOOD[:2])) as server:
+        out = run(mode, server.url)
+    error = out["error"]
+    assert isinstance(error, IncompleteStreamError)
+    assert isinstance(error, APIConnectionError)  # retry loops written for the SDK catch it
+    assert error.partial.content == "Hello"
+    assert error.partial.citations == ["https://a.example"]
+    assert "no [DONE] and no finish_reason" in str(error)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_eof_after_finish_reason_without_done_is_a_finished_answer(mode):
+    with LoopbackServer(streaming(GOOD[:3])) as server:
+        out = run(mode, server.url)
+    assert out["error"] is None
+    assert (out["result"].content, out["result"].outcome) == ("Hello", "finished")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_error_inside_a_200_stream(mode):
+    error_event = b'event: error\ndata: {"error": {"message": "overloaded", "code": 529}}\n\n'
+    with LoopbackServer(streaming([GOOD[0], error_event])) as server:
+        out = run(mode, server.url)
+    error = out["error"]
+    assert isinstance(error, APIErrorEvent)
+    assert "overloaded" in str(error)
+    assert error.partial.content == "Hel"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_get_final_completion_reraises_how_the_stream_ended(mode):
+    with LoopbackServer(streaming(GOOD[:1])) as server:
+        out = run(mode, server.url)
+    assert isinstance(out["error"], IncompleteStreamError)
+    assert out["stream"].result.content == "Hel"
+
+
+# -- retries ------------------------------------------------------------------------------
+
+
+def flaky(*failures, then=GOOD):
+    """Answer the first requests with the given (status, body, headers) and then stream ``then``."""
+    calls = []
+
+    def handler(ex):
+        calls.append(time.monotonic())
+        if len(calls) <= len(failures):
+            status, body, headers = failures[len(calls) - 1]
+            if status == "reset":
+                ex.reset()
+                return False
+            ex.respond(status, body, headers=headers)
+            return True
+        ex.stream(then)
+        return True
+
+    return handler, calls
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("status", [408, 409, 429, 500, 502, 503])
+def test_retryable_statuses_are_retried(mode, status):
+    handler, calls = flaky((status, b'{"error": {"message": "busy"}}', {}), (status, b"", {}))
+    with LoopbackServer(handler) as server:
+        out = run(mode, server.url)
+    assert out["error"] is None
+    assert out["result"].content == "Hello"
+    assert len(calls) == 3
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_connection_errors_before_a_response_are_retried(mode):
+    handler, calls = flaky(("reset", b"", {}))
+    with LoopbackServer(handler) as server:
+        out = run(mode, server.url)
+    assert out["error"] is None
+    assert len(calls) == 2
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_retries_exhausted_says_how_many_attempts(mode):
+    handler, calls = flaky(*[(503, b'{"error": {"message": "down"}}', {})] * 5)
+    with LoopbackServer(handler) as server:
+        out = run(mode, server.url, client_kw={"max_retries": 2})
+    error = out["error"]
+    assert isinstance(error, InternalServerError)
+    assert error.attempts == 3
+    assert "(after 3 attempts)" in str(error)
+    assert len(calls) == 3
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_x_should_retry_overrides_the_status(mode):
+    handler, calls = flaky((400, b"{}", {"x-should-retry": "true"}), (503, b"{}", {"x-should-retry": "false"}))
+    with LoopbackServer(handler) as server:
+        out = run(mode, server.url)
+    assert isinstance(out["error"], InternalServerError)
+    assert len(calls) == 2
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("form", ["ms", "seconds", "date"])
+def test_retry_after_is_honoured(mode, form):
+    if form == "ms":
+        headers = {"retry-after-ms": "300"}
+    elif form == "seconds":
+        headers = {"Retry-After": "0.3"}
+    else:  # an HTTP date has 1 s resolution: ask for 2 s from now, expect at least ~1 s of waiting
+        headers = {"Retry-After": email.utils.formatdate(time.time() + 2, usegmt=True)}
+    handler, calls = flaky((429, b'{"error": {"message": "slow down"}}', headers))
+    with LoopbackServer(handler) as server:
+        out = run(mode, server.url)
+    assert out["error"] is None
+    waited = calls[1] - calls[0]
+    assert waited >= (0.25 if form != "date" else 0.9)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_retry_after_longer_than_a_minute_is_not_waited_for(mode):
+    handler, calls = flaky((429, b'{"error": {"message": "come back tomorrow"}}', {"Retry-After": "3600"}))
+    with LoopbackServer(handler) as server:
+        out = run(mode, server.url)
+    error = out["error"]
+    assert isinstance(error, RateLimitError)
+    assert error.retry_after == 3600
+    assert len(calls) == 1
+
+
+def test_backoff_policy():
+    assert client_module.backoff(0, rng=lambda: 0.0) == client_module.INITIAL_RETRY_DELAY
+    assert client_module.backoff(1, rng=lambda: 0.0) == 2 * client_module.INITIAL_RETRY_DELAY
+    assert client_module.backoff(50, rng=lambda: 0.0) == client_module.MAX_RETRY_DELAY
+    assert client_module.backoff(50, rng=lambda: 1.0) == 0.75 * client_module.MAX_RETRY_DELAY
+    assert client_module.should_retry(418, {}) is False
+    assert client_module.should_retry(504, {}) is True
+    assert client_module.retry_after({"retry-after": "soon"}) is None
+
+
+# -- status errors -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    "status, kind",
+    [
+        (400, BadRequestError),
+        (401, AuthenticationError),
+        (403, PermissionDeniedError),
+        (404, NotFoundError),
+        (409, ConflictError),
+        (422, UnprocessableEntityError),
+        (429, RateLimitError),
+        (500, InternalServerError),
+        (418, APIStatusError),
+    ],
+)
+def test_status_errors_have_the_sdk_names(mode, status, kind):
+    body = {"error": {"message": "nope", "type": "invalid_request_error", "code": status}}
+    handler, _ = flaky(*[(status, json.dumps(body).encode(), {"x-request-id": "req-1"})] * 3)
+    with LoopbackServer(handler) as server:
+        out = run(mode, server.url, client_kw={"max_retries": 0})
+    error = out["error"]
+    assert type(error) is kind
+    assert error.status_code == status
+    assert error.body == body
+    assert error.request_id == "req-1"
+    assert (error.type, error.code) == ("invalid_request_error", str(status))
+    assert str(error) == f"Error code: {status} - nope (code {status})"
+    assert error.response.headers["x-request-id"] == "req-1"
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    "body, content_type, expected",
+    [
+        (
+            b'{"detail": [{"loc": ["body", "model"], "msg": "field required", "type": "missing"}]}',
+            "application/json",
+            "body.model: field required",
+        ),
+        (b'{"detail": "Not authenticated"}', "application/json", "Not authenticated"),
+        (
+            b"<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1>cloudflare</body></html>",
+            "text/html",
+            "502 Bad Gateway (an HTML page",
+        ),
+        (b"upstream connect error\nmore", "text/plain", "upstream connect error"),
+        (b"", "text/plain", "Unprocessable Entity"),
+    ],
+)
+def test_error_bodies_give_a_readable_message(mode, body, content_type, expected):
+    def handler(ex):
+        ex.respond(422, body, content_type)
+        return True
+
+    with LoopbackServer(handler) as server:
+        out = run(mode, server.url, client_kw={"max_retries": 0})
+    assert isinstance(out["error"], UnprocessableEntityError)
+    assert expected in str(out["error"])
+
+
+# -- configuration, secrets --------------------------------------------------------------------
+
+
+def test_perplexity_reads_its_environment(monkeypatch):
+    monkeypatch.setenv("PERPLEXITY_API_KEY", SECRET)
+    client = Perplexity()
+    assert client.base_url == "https://api.perplexity.ai"
+    assert client.api_key == SECRET
+    assert client.timeout == Timeout(900, connect=5)
+    monkeypatch.setenv("PERPLEXITY_BASE_URL", "http://127.0.0.1:9/")
+    assert Perplexity().base_url == "http://127.0.0.1:9"
+    assert AsyncPerplexity().base_url == "http://127.0.0.1:9"
+    monkeypatch.delenv("PERPLEXITY_API_KEY")
+    with pytest.raises(UsageError, match="PERPLEXITY_API_KEY"):
+        Perplexity()
+
+
+def test_generic_client_reads_the_openai_environment(monkeypatch):
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:8000/v1")
+    client = Client()
+    assert (client.base_url, client.api_key) == ("http://127.0.0.1:8000/v1", None)
+    assert client.timeout == Timeout(600, connect=5)
+    with pytest.raises(UsageError, match="base_url"):
+        Client(base_url="")
+
+
+def test_bad_options_fail_at_construction():
+    with pytest.raises(UsageError):
+        Client(base_url="http://127.0.0.1", max_retries=-1)
+    with pytest.raises(UsageError):
+        Client(base_url="http://127.0.0.1", api_key="key\r\nX-Injected: 1")
+    with pytest.raises(UsageError):
+        Client(base_url="not a url")
+
+
+def test_with_options_shares_the_connections():
+    client = Client(base_url="http://127.0.0.1:9", api_key=SECRET)
+    other = client.with_options(max_retries=5, timeout=3)
+    assert (other.max_retries, other.timeout, other.api_key) == (5, Timeout(3), SECRET)
+    assert other._transport is client._transport
+    assert client.with_options(proxy=False)._transport is not client._transport
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_api_key_is_never_shown(mode, caplog):
+    caplog.set_level(logging.DEBUG, logger="sse_pplx")
+    handler, _ = flaky((503, b'{"error": {"message": "down"}}', {}), (401, f"bad key {SECRET}".encode(), {}))
+    with LoopbackServer(handler) as server:
+        out = run(mode, server.url)
+        client = make(mode, server.url)
+    error = out["error"]
+    assert isinstance(error, AuthenticationError)
+    shown = [repr(client), str(error), repr(error), repr(error.response), caplog.text]
+    assert "Bearer" not in "".join(shown)
+    assert not any(SECRET in text for text in [*shown[:4], caplog.text])
+    assert "retrying" in caplog.text  # the log does say what happened
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_per_call_timeout_overrides_the_client(mode):
+    release = threading.Event()
+
+    def handler(ex):
+        release.wait(5)
+
+    with LoopbackServer(handler) as server:
+        out = run(mode, server.url, timeout=0.3, client_kw={"max_retries": 0, "timeout": 30})
+        release.set()
+    assert isinstance(out["error"], APITimeoutError)
+
+
+# -- stopping early ----------------------------------------------------------------------------
+
+
+def _watching_server():
+    closed = threading.Event()
+
+    def handler(ex):
+        ex.head(200, {"Content-Type": "text/event-stream"})
+        ex.chunk(GOOD[0])
+        ex.chunk(GOOD[1])
+        ex.sock.settimeout(5)
+        try:
+            if ex.sock.recv(1) == b"":
+                closed.set()
+        except OSError:
+            closed.set()
+
+    return LoopbackServer(handler), closed
+
+
+@pytest.mark.parametrize("how", ["break", "exception", "close", "with"])
+def test_sync_stream_stopped_early_closes_the_connection(how, leaks):
+    server, closed = _watching_server()
+    with server, make("sync", server.url) as client:
+        stream = client.chat.completions.create(model="m", messages=MESSAGES, stream=True)
+        if how == "break":
+            for _chunk in stream:
+                break
+        elif how == "exception":
+            with pytest.raises(KeyError):
+                for _chunk in stream:
+                    raise KeyError("consumer bug")
+        elif how == "close":
+            next(stream)
+            stream.close()
+        else:
+            with stream:
+                next(stream)
+        assert closed.wait(3)
+        assert stream.result.content == "Hel"
+    leaks.assert_clean()
+
+
+@pytest.mark.parametrize("how", ["break", "cancel", "aclose"])
+def test_async_stream_stopped_early_closes_the_connection(how, leaks):
+    server, closed = _watching_server()
+
+    async def main(url):
+        async with make("async", url) as client:
+            stream = await client.chat.completions.create(model="m", messages=MESSAGES, stream=True)
+            if how == "break":
+                async with stream:
+                    async for _chunk in stream:
+                        break
+            elif how == "aclose":
+                await stream.__anext__()
+                await stream.aclose()
+            else:
+
+                async def consume():
+                    async for _chunk in stream:
+                        pass
+
+                task = asyncio.ensure_future(consume())
+                await asyncio.sleep(0.1)
+                task.cancel()
+                with pytest.raises(asyncio.CancelledError):
+                    await task
+            await asyncio.sleep(0.01)
+            return stream
+
+    with server:
+        stream = asyncio.run(main(server.url))
+        assert closed.wait(3)
+        assert stream.result.content.startswith("Hel")
+    leaks.assert_clean()
+
+
+def test_apierror_tree_matches_the_sdks():
+    assert issubclass(APITimeoutError, APIConnectionError)
+    assert issubclass(IncompleteStreamError, APIConnectionError)
+    assert issubclass(RateLimitError, APIStatusError)
+    assert issubclass(APIStatusError, APIError)
+    assert issubclass(APIErrorEvent, APIError)
