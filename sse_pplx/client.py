@@ -469,10 +469,13 @@ class Stream(_StreamBase):
     def iter_text(self, *, include_reasoning: bool = False) -> Iterator[str]:
         """The answer's text as it streams (with ``include_reasoning``, the raw content, ``<think>`` included)."""
         pieces = self._collect_text(include_reasoning)
-        for _ in self._iterator:
-            if pieces:
-                yield from self._take(pieces)
-        yield from self._take(pieces)
+        try:
+            for _ in self._iterator:
+                if pieces:
+                    yield from self._take(pieces)
+            yield from self._take(pieces)
+        finally:
+            self.close()
 
     @property
     def text_stream(self) -> Iterator[str]:
@@ -549,8 +552,13 @@ class AsyncStream(_StreamBase):
         finally:
             self.response.close()
 
-    def __aiter__(self) -> AsyncIterator[ChatCompletionChunk]:
-        return self._iterator
+    async def __aiter__(self) -> AsyncIterator[ChatCompletionChunk]:
+        # Its own generator, so that leaving the loop closes the connection (see Stream.__iter__).
+        try:
+            async for chunk in self._iterator:
+                yield chunk
+        finally:
+            await self.close()
 
     async def __anext__(self) -> ChatCompletionChunk:
         return await self._iterator.__anext__()
@@ -558,11 +566,14 @@ class AsyncStream(_StreamBase):
     async def iter_text(self, *, include_reasoning: bool = False) -> AsyncIterator[str]:
         """The answer's text as it streams."""
         pieces = self._collect_text(include_reasoning)
-        async for _ in self._iterator:
+        try:
+            async for _ in self._iterator:
+                for piece in self._take(pieces):
+                    yield piece
             for piece in self._take(pieces):
                 yield piece
-        for piece in self._take(pieces):
-            yield piece
+        finally:
+            await self.close()
 
     @property
     def text_stream(self) -> AsyncIterator[str]:

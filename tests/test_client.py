@@ -599,13 +599,16 @@ def _watching_server():
     return LoopbackServer(handler), closed
 
 
-@pytest.mark.parametrize("how", ["break", "exception", "close", "with"])
+@pytest.mark.parametrize("how", ["break", "text-break", "exception", "close", "with"])
 def test_sync_stream_stopped_early_closes_the_connection(how, leaks):
     server, closed = _watching_server()
     with server, make("sync", server.url) as client:
         stream = client.chat.completions.create(model="m", messages=MESSAGES, stream=True)
         if how == "break":
             for _chunk in stream:
+                break
+        elif how == "text-break":
+            for _text in stream.iter_text():
                 break
         elif how == "exception":
             with pytest.raises(KeyError):
@@ -622,17 +625,19 @@ def test_sync_stream_stopped_early_closes_the_connection(how, leaks):
     leaks.assert_clean()
 
 
-@pytest.mark.parametrize("how", ["break", "cancel", "aclose"])
+@pytest.mark.parametrize("how", ["break", "text-break", "cancel", "aclose"])
 def test_async_stream_stopped_early_closes_the_connection(how, leaks):
     server, closed = _watching_server()
 
     async def main(url):
         async with make("async", url) as client:
             stream = await client.chat.completions.create(model="m", messages=MESSAGES, stream=True)
-            if how == "break":
-                async with stream:
-                    async for _chunk in stream:
-                        break
+            if how == "break":  # no `async with`: leaving the loop alone must close the connection
+                async for _chunk in stream:
+                    break
+            elif how == "text-break":
+                async for _text in stream.iter_text():
+                    break
             elif how == "aclose":
                 await stream.__anext__()
                 await stream.aclose()
@@ -647,12 +652,12 @@ def test_async_stream_stopped_early_closes_the_connection(how, leaks):
                 task.cancel()
                 with pytest.raises(asyncio.CancelledError):
                     await task
-            await asyncio.sleep(0.01)
+            # While the loop still runs (asyncio.run's shutdown would close leftovers anyway):
+            assert await asyncio.get_running_loop().run_in_executor(None, closed.wait, 3)
             return stream
 
     with server:
         stream = asyncio.run(main(server.url))
-        assert closed.wait(3)
         assert stream.result.content.startswith("Hel")
     leaks.assert_clean()
 
