@@ -1,13 +1,13 @@
 """``python -m sse_pplx``: parse a Server-Sent Events stream and show what it holds.
 
-* ``python -m sse_pplx --demo`` feeds a recorded-shape Perplexity stream through
-  the parser in small random chunks (as a network delivers it) and prints the
-  answer as it streams, then its sources and usage.
+* ``python -m sse_pplx --demo`` serves a recorded-shape Perplexity stream from
+  127.0.0.1 in small random TCP writes (as a network delivers it), reads it with
+  the real client and transport, and prints the answer as it streams, then its
+  sources and usage.  No API key, no network.
 * ``python -m sse_pplx < stream.txt`` (or ``--file PATH``) parses any SSE
   stream and prints one JSON object per event, as soon as it is complete.
 
-The HTTP client and the full command line come with the client (issue 7); this
-is the parser-only first step.  Exit status: 0 on success, 1 when the stream
+The full command line (questions to the real API) comes with issue 7.  Exit status: 0 on success, 1 when the stream
 broke a limit, 2 on usage errors.
 """
 
@@ -18,7 +18,7 @@ import random
 import sys
 
 from . import __version__
-from .errors import ProtocolError
+from .errors import APIError, ProtocolError
 from .parser import iter_events
 
 TYPE_CHECKING = False
@@ -36,8 +36,10 @@ def _read_chunks(stream: BinaryIO, size: int = 65536) -> Iterator[bytes]:
 
 
 def _demo(seed: int) -> int:
+    """Replay a recorded stream from 127.0.0.1 and read it through the real client and transport."""
     from ._demo import SONAR_2025_FULL
-    from .chat import ChatStream
+    from ._loopback import ReplayServer
+    from .client import Client
 
     raw = SONAR_2025_FULL
     rng = random.Random(seed)
@@ -47,18 +49,22 @@ def _demo(seed: int) -> int:
         step = rng.randint(1, 97)
         chunks.append(raw[pos : pos + step])
         pos += step
-    print(
-        f"sse_pplx {__version__}: a recorded-shape Perplexity stream ({len(raw)} bytes) "
-        f"in {len(chunks)} chunks of 1-97 bytes",
-        file=sys.stderr,
-    )
-    stream = ChatStream(on_content=lambda text: print(text, end="", flush=True))
-    for chunk in chunks:
-        stream.feed(chunk)
-    result = stream.close()
+    delays = [0.0] + [rng.uniform(0.002, 0.02) for _ in chunks[1:]]
+    with ReplayServer(chunks, delays) as url:
+        print(
+            f"sse_pplx {__version__}: no API key needed: replaying a recorded Perplexity stream "
+            f"({len(raw)} bytes in {len(chunks)} TCP writes) from {url} through the real client",
+            file=sys.stderr,
+        )
+        with Client(base_url=url, api_key=None) as client:
+            question = [{"role": "user", "content": "At what temperature does water boil?"}]
+            with client.chat.completions.create(model="sonar", messages=question, stream=True) as stream:
+                for text in stream.iter_text():
+                    print(text, end="", flush=True)
+                result = stream.get_final_completion()
     print()
-    for number, url in enumerate(result.citations, 1):
-        print(f"[{number}] {url}")
+    for number, source in enumerate(result.citations, 1):
+        print(f"[{number}] {source}")
     usage = result.usage
     if usage is not None:
         print(f"usage: {usage.prompt_tokens} prompt + {usage.completion_tokens} completion tokens")
@@ -79,7 +85,7 @@ def _dump(stream: BinaryIO) -> int:
 
 def main(argv: Optional[List[str]] = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m sse_pplx", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--demo", action="store_true", help="parse a built-in Perplexity stream")
+    ap.add_argument("--demo", action="store_true", help="replay a recorded Perplexity stream over 127.0.0.1")
     ap.add_argument("--seed", type=int, default=7, help="chunking seed for --demo")
     ap.add_argument("--file", help="read the stream from this file instead of stdin")
     ap.add_argument("--version", action="version", version=f"sse_pplx {__version__}")
@@ -94,7 +100,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             ap.print_help(sys.stderr)
             return 2
         return _dump(sys.stdin.buffer)
-    except ProtocolError as exc:
+    except (ProtocolError, APIError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # pragma: no cover - e.g. piped into `head`

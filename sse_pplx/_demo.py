@@ -1,4 +1,4 @@
-"""The stream the demo parses until the client exists: Perplexity's 2025 "full" shape.
+"""The stream the demo replays: Perplexity's 2025 "full" shape.
 
 Taken from the project's reference example E1 (invented ids and URLs; the shape
 follows real captures): CRLF line endings, a cumulative ``message``,

@@ -25,6 +25,9 @@ def test_demo_streams_the_answer_then_sources_and_usage() -> None:
     assert "[2] https://science.example.edu/phase-changes" in out
     assert "usage: 11 prompt + 12 completion tokens" in out
     assert "outcome: finished" in proc.stderr.decode()
+    # It went through the real client and transport, over loopback:
+    assert "replaying a recorded Perplexity stream" in proc.stderr.decode()
+    assert "from http://127.0.0.1:" in proc.stderr.decode()
 
 
 def test_demo_result_does_not_depend_on_the_chunking_seed() -> None:

@@ -1,0 +1,74 @@
+"""A replay server on 127.0.0.1 for the demo: serves recorded stream bytes as a
+``text/event-stream`` with chunked transfer encoding, one TCP write per recorded
+chunk, after its delay.
+
+This is the server side of the ``--demo`` (the client side is the real
+transport and client); it uses ``http.server`` from the standard library.  The
+conformance kit has the full replay and fault-injection server
+(``python -m conformance serve``); this one only has to run wherever the
+installed package runs, with nothing else present.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import List, Sequence
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        self.wfile.flush()
+        for piece, delay in zip(self.server.chunks, self.server.delays):
+            if delay:
+                time.sleep(delay)
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            self.wfile.flush()
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+
+    do_GET = do_POST
+
+    def log_message(self, format: str, *args: object) -> None:  # quiet
+        pass
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, chunks: Sequence[bytes], delays: Sequence[float]) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.chunks: List[bytes] = list(chunks)
+        self.delays: List[float] = list(delays)
+
+
+class ReplayServer:
+    """``with ReplayServer(chunks, delays) as url:`` serves the chunks on 127.0.0.1 until the block ends."""
+
+    def __init__(self, chunks: Sequence[bytes], delays: Sequence[float]) -> None:
+        self._server = _Server(chunks, delays)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05})
+        self._thread.daemon = True
+
+    def __enter__(self) -> str:
+        self._thread.start()
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
