@@ -44,6 +44,19 @@ def _wrap(value: Any, kind: Type[ChatObject]) -> Any:
     return value
 
 
+def _field(name: str, kind: Optional[Type[ChatObject]] = None) -> Any:
+    """A real descriptor for a hot field (``delta``, ``content``, ...): the same answer as
+    ``__getattr__`` gives, without the failed normal lookup that precedes it (4x cheaper)."""
+
+    def get(self: ChatObject) -> Any:
+        value = self._data.get(name)
+        if type(value) is dict or type(value) is list:
+            return _wrap(value, kind or self._kinds.get(name, ChatObject))
+        return value
+
+    return property(get, doc=f"The ``{name}`` field (None when absent).")
+
+
 class ChatObject:
     """A read-only attribute view of one JSON object.
 
@@ -143,6 +156,11 @@ class Delta(ChatObject):
         reasoning_content: Optional[str]
         refusal: Optional[str]
         tool_calls: Optional[List[ToolCall]]
+    else:
+        role = _field("role")
+        content = _field("content")
+        reasoning_content = _field("reasoning_content")
+        tool_calls = _field("tool_calls", ToolCall)
 
 
 class Message(Delta):
@@ -162,6 +180,11 @@ class Choice(ChatObject):
         message: Optional[Message]
         finish_reason: Optional[str]
         logprobs: Any
+    else:
+        index = _field("index")
+        delta = _field("delta", Delta)
+        message = _field("message", Message)
+        finish_reason = _field("finish_reason")
 
 
 class Usage(ChatObject):
@@ -205,7 +228,7 @@ class Image(ChatObject):
 
 
 class _Completion(ChatObject):
-    __slots__ = ()
+    __slots__ = ("_choices",)
     _kinds: ClassVar[Dict[str, Type[ChatObject]]] = {
         "choices": Choice,
         "usage": Usage,
@@ -223,13 +246,28 @@ class _Completion(ChatObject):
         images: Optional[List[Image]]
         related_questions: Optional[List[str]]
 
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        object.__setattr__(self, "_data", data)
+        object.__setattr__(self, "_choices", None)
+
     @property
     def choices(self) -> List[Choice]:
-        """The choices; ``[]`` when the chunk has none (e.g. deep-research progress chunks)."""
-        value = self._data.get("choices")
-        if type(value) is not list:
-            return []
-        return [Choice(item) if type(item) is dict else item for item in value]
+        """The choices; ``[]`` when the chunk has none (e.g. deep-research progress chunks).
+        Wrapped once, on first access (a copy of the list each time, so it cannot be altered)."""
+        choices = self._choices
+        if choices is None:
+            value = self._data.get("choices")
+            choices = [Choice(item) if type(item) is dict else item for item in value] if type(value) is list else []
+            object.__setattr__(self, "_choices", choices)
+        return list(choices)
+
+    if TYPE_CHECKING:  # pragma: no cover
+        pass
+    else:
+        id = _field("id")
+        model = _field("model")
+        object = _field("object")
+        usage = _field("usage", Usage)
 
 
 class ChatCompletionChunk(_Completion):

@@ -445,6 +445,8 @@ class Stream(_StreamBase):
                 if not data:
                     break
                 yield from chat.iter_feed(data)
+            if chat.done:  # [DONE]: the end of the body is usually right behind it; keep the connection
+                self.response.drain()
             self._end()
         except GeneratorExit:
             raise
@@ -542,6 +544,8 @@ class AsyncStream(_StreamBase):
                     break
                 for chunk in chat.iter_feed(data):
                     yield chunk
+            if chat.done:
+                await self.response.drain()
             self._end()
         except GeneratorExit:
             raise

@@ -75,6 +75,8 @@ __all__ = [
 READ_SIZE = 65536
 #: Error bodies (and whole non-streamed responses) are read up to this size.
 MAX_BODY_BYTES = 32 * 1024 * 1024
+#: After ``[DONE]``, how long to wait for the rest of the body so the connection can be reused.
+DRAIN_GRACE = 0.05
 #: Redirects followed before giving up (httpx's default is 20; an API needs few).
 MAX_REDIRECTS = 10
 USER_AGENT = f"sse_pplx/{__version__}"
@@ -556,6 +558,8 @@ class _ResponseBase:
     headers: Message
     url: str
     http_version: str
+    _framing: _Framing
+    _where: str
 
     def _setup(self, status: int, reason: str, headers: Message, version: str, request: Request) -> None:
         self.status_code = status
@@ -604,6 +608,32 @@ class _ResponseBase:
                 f"reading the response from {self.url}: the compressed body is corrupt ({exc})"
             ) from exc
 
+    def _deframe(self, data: bytes) -> bytes:
+        """Bytes from the socket (``b""``: the peer closed) to body bytes, through the shared
+        framing; the connection is released the moment the body's last byte is framed."""
+        framing = self._framing
+        try:
+            if data:
+                body = framing.feed(data)
+            else:
+                framing.eof()
+                body = b""
+        except APIConnectionError as exc:
+            self._abort()
+            raise APIConnectionError(f"reading the response from {self._where}: {exc.message}") from None
+        except http.client.IncompleteRead as exc:
+            self._abort()
+            raise connection_error(exc, f"reading the response from {self._where}") from None
+        if framing.done:
+            self._finish()
+        return body
+
+    def _abort(self) -> None:
+        raise NotImplementedError
+
+    def _finish(self) -> None:
+        raise NotImplementedError
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} [{self.status_code} {self.reason}] {self.url}>"
 
@@ -636,6 +666,12 @@ class Response(_ResponseBase):
         self._where = where
         self._sock_timeout = _UNSET
         self._decoder = _content_decoder(raw.headers)
+        self._framing = _Framing(raw.status, request.method, raw.headers, version)
+        self._fp = raw.fp
+        if raw.will_close:
+            self._framing.keep_alive = False
+        if self._framing.done:
+            self._finish()
 
     def read1(self) -> bytes:
         """The next bytes of the body, as soon as any have arrived; ``b""`` at its end.
@@ -659,37 +695,71 @@ class Response(_ResponseBase):
                 return data
 
     def _read_raw(self) -> bytes:
+        """The next body bytes.  ``http.client`` parsed the head; the body is read from its buffered
+        socket file with ``read1`` (what is buffered, or one ``recv``) and deframed by the same
+        :class:`_Framing` as the async path, so one call returns every event that has arrived,
+        not one HTTP chunk (``HTTPResponse.read1`` stops at each chunk boundary)."""
         budget = self._budget
-        try:
-            wait = budget.wait("read")
-        except APITimeoutError:
-            self.close()
-            raise
-        if wait != self._sock_timeout:
-            conn = self._conn
-            if conn is not None and conn.sock is not None:
-                conn.sock.settimeout(wait)
-            self._sock_timeout = wait
-        try:
-            data = self._raw.read1(READ_SIZE)
-        except socket.timeout:
-            self.close()
-            raise budget.timed_out("read", f"reading the response from {self._where}") from None
-        except (OSError, http.client.HTTPException, ValueError) as exc:
-            self.close()
-            raise connection_error(exc, f"reading the response from {self._where}") from exc
-        if data:
-            return data
-        # End of body.  http.client (3.8-3.11) reports a Content-Length body cut short as a plain EOF.
-        if self._raw.length:
-            self.close()
-            raise connection_error(http.client.IncompleteRead(b""), f"reading the response from {self._where}")
-        self._finish()
+        while not self._eof:
+            try:
+                wait = budget.wait("read")
+            except APITimeoutError:
+                self._abort()
+                raise
+            if wait != self._sock_timeout:
+                conn = self._conn
+                if conn is not None and conn.sock is not None:
+                    conn.sock.settimeout(wait)
+                self._sock_timeout = wait
+            try:
+                data = self._fp.read1(READ_SIZE)
+            except socket.timeout:
+                self._abort()
+                raise budget.timed_out("read", f"reading the response from {self._where}") from None
+            except (OSError, ValueError) as exc:
+                self._abort()
+                raise connection_error(exc, f"reading the response from {self._where}") from exc
+            body = self._deframe(data)
+            if body:
+                return body
         return b""
 
     def _finish(self) -> None:
         self._eof = True
         self._release()
+
+    def _abort(self) -> None:
+        self._closed = True
+        self._released = True
+        conn, self._conn = self._conn, None
+        try:
+            self._raw.close()
+        finally:
+            if conn is not None:
+                conn.close()
+
+    def drain(self, grace: float = DRAIN_GRACE, limit: int = READ_SIZE) -> bool:
+        """The caller has what it wanted (``[DONE]`` came): read the rest of the body for at most
+        ``grace`` seconds and ``limit`` bytes, so that the connection can be reused; otherwise
+        close it.  Never raises; True when the connection went back to the pool."""
+        seen = 0
+        deadline = time.monotonic() + grace
+        try:
+            while not self._eof and not self._closed and seen <= limit:
+                left = deadline - time.monotonic()
+                conn = self._conn
+                if left <= 0 or conn is None or conn.sock is None:
+                    break
+                conn.sock.settimeout(left)
+                self._sock_timeout = left
+                data = self._fp.read1(READ_SIZE)
+                seen += len(data)
+                self._deframe(data)
+        except (OSError, ValueError, APIConnectionError):
+            pass
+        reused = self._eof and not self._closed
+        self.close()
+        return reused
 
     def iter_bytes(self) -> Iterator[bytes]:
         """Every piece of the body as it arrives; the response is closed when the loop ends or is left."""
@@ -730,7 +800,7 @@ class Response(_ResponseBase):
         if conn is None:
             return
         self._raw.close()  # marks the exchange finished, so the connection takes a next request
-        if self._pool is not None and not self._raw.will_close and conn.sock is not None:
+        if self._pool is not None and self._framing.keep_alive and conn.sock is not None:
             self._pool.put(self.request.origin, conn)
         else:
             conn.close()
@@ -741,13 +811,7 @@ class Response(_ResponseBase):
             return
         self._closed = True
         if not self._eof:
-            self._released = True
-            conn, self._conn = self._conn, None
-            try:
-                self._raw.close()
-            finally:
-                if conn is not None:
-                    conn.close()
+            self._abort()
 
     def __enter__(self) -> Response:
         return self
@@ -1004,6 +1068,8 @@ class AsyncResponse(_ResponseBase):
         self._where = where
         self._initial = initial
         self._decoder = _content_decoder(headers)
+        if self._framing.done:
+            self._finish()
 
     async def read1(self) -> bytes:
         """The next bytes of the body as soon as any have arrived; ``b""`` at its end."""
@@ -1024,11 +1090,7 @@ class AsyncResponse(_ResponseBase):
     async def _read_raw(self) -> bytes:
         import asyncio
 
-        framing = self._framing
-        while True:
-            if framing.done:
-                self._finish()
-                return b""
+        while not self._eof:
             data, self._initial = self._initial, b""
             if not data:
                 conn = self._conn
@@ -1043,27 +1105,16 @@ class AsyncResponse(_ResponseBase):
                 except asyncio.TimeoutError:
                     self._abort()
                     raise budget.timed_out("read", f"reading the response from {self._where}") from None
-                except (OSError, APIConnectionError) as exc:
+                except OSError as exc:
                     self._abort()
                     raise connection_error(exc, f"reading the response from {self._where}") from exc
                 except BaseException:  # cancelled: the socket goes with the task
                     self._abort()
                     raise
-                if not data:
-                    try:
-                        framing.eof()
-                    except http.client.IncompleteRead as exc:
-                        self._abort()
-                        raise connection_error(exc, f"reading the response from {self._where}") from exc
-                    self._finish()
-                    return b""
-            try:
-                body = framing.feed(data)
-            except APIConnectionError as exc:
-                self._abort()
-                raise APIConnectionError(f"reading the response from {self._where}: {exc}") from None
+            body = self._deframe(data)
             if body:
                 return body
+        return b""
 
     def _finish(self) -> None:
         self._eof = True
@@ -1084,6 +1135,29 @@ class AsyncResponse(_ResponseBase):
         conn, self._conn = self._conn, None
         if conn is not None:
             conn[1].transport.abort()
+
+    async def drain(self, grace: float = DRAIN_GRACE, limit: int = READ_SIZE) -> bool:
+        """The asyncio twin of :meth:`Response.drain`."""
+        import asyncio
+
+        seen = 0
+        deadline = time.monotonic() + grace
+        try:
+            while not self._eof and not self._closed and seen <= limit:
+                left = deadline - time.monotonic()
+                conn = self._conn
+                if left <= 0 or conn is None:
+                    break
+                data, self._initial = self._initial, b""
+                if not data:
+                    data = await asyncio.wait_for(conn[0].read(READ_SIZE), left)
+                seen += len(data)
+                self._deframe(data)
+        except (OSError, asyncio.TimeoutError, APIConnectionError):
+            pass
+        reused = self._eof and not self._closed
+        self.close()
+        return reused
 
     async def aiter_bytes(self) -> AsyncIterator[bytes]:
         """Every piece of the body as it arrives; the response is closed when the loop ends or is left."""

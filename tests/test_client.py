@@ -155,6 +155,32 @@ def test_stream_chunks_and_final_result(mode, leaks):
 
 
 @pytest.mark.parametrize("mode", MODES)
+def test_sequential_streams_reuse_the_connection(mode):
+    """[DONE] and the body's last chunk come in separate TCP writes: the connection is kept anyway."""
+
+    def handler(ex):
+        ex.stream(GOOD, pause=0.01)
+        return True
+
+    async def twice_async(url):
+        async with make("async", url) as client:
+            for _ in range(3):
+                stream = await client.chat.completions.create(model="m", messages=MESSAGES, stream=True)
+                assert (await stream.get_final_completion()).outcome == "done"
+
+    with LoopbackServer(handler) as server:
+        if mode == "sync":
+            with make("sync", server.url) as client:
+                for _ in range(3):
+                    stream = client.chat.completions.create(model="m", messages=MESSAGES, stream=True)
+                    assert stream.get_final_completion().outcome == "done"
+        else:
+            asyncio.run(twice_async(server.url))
+    assert len(server.exchanges) == 3
+    assert server.connections == 1
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_text_iterator(mode):
     with LoopbackServer(streaming(GOOD)) as server:
         out = run(mode, server.url, consume="text")
