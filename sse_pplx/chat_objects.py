@@ -253,13 +253,13 @@ class _Completion(ChatObject):
     @property
     def choices(self) -> List[Choice]:
         """The choices; ``[]`` when the chunk has none (e.g. deep-research progress chunks).
-        Wrapped once, on first access (a copy of the list each time, so it cannot be altered)."""
-        choices = self._choices
+        Wrapped once, on first access (the same list every time, as a pydantic model would give)."""
+        choices: Optional[List[Choice]] = self._choices
         if choices is None:
             value = self._data.get("choices")
             choices = [Choice(item) if type(item) is dict else item for item in value] if type(value) is list else []
             object.__setattr__(self, "_choices", choices)
-        return list(choices)
+        return choices
 
     if TYPE_CHECKING:  # pragma: no cover
         pass

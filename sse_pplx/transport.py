@@ -44,6 +44,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import io
+import re
 import socket
 import ssl
 import threading
@@ -82,6 +83,7 @@ MAX_REDIRECTS = 10
 USER_AGENT = f"sse_pplx/{__version__}"
 _HEAD_LIMIT = 65536  # bytes of status line + headers (http.client's _MAXLINE per line)
 _UNSET: Any = object()
+_HEX_LINE = re.compile(rb"[0-9A-Fa-f]{1,15}\r?\Z").match
 
 
 # -- time budgets -------------------------------------------------------------
@@ -501,15 +503,16 @@ class _Framing:
 
     def _chunked(self) -> bytes:
         buf = self._buf
-        out = bytearray()
+        out: List[bytes] = []
         pos = 0
+        size_of = self._chunk_size
         while not self.done:
             state = self._state
             if state == "data":
                 take = min(self._left, len(buf) - pos)
                 if take == 0:
                     break
-                out += buf[pos : pos + take]
+                out.append(bytes(buf[pos : pos + take]))
                 pos += take
                 self._left -= take
                 if self._left == 0:
@@ -520,25 +523,38 @@ class _Framing:
                 if len(buf) - pos > _HEAD_LIMIT:
                     raise APIConnectionError("malformed chunked encoding: a chunk-size line is too long")
                 break
-            line = bytes(buf[pos:end]).rstrip(b"\r")
+            line = buf[pos:end]
             pos = end + 1
-            if state == "crlf":
-                if line:
+            if state == "size":
+                size = size_of(line)
+                if size == 0:
+                    self._state = "trailer"
+                    continue
+                stop = pos + size
+                if buf[stop : stop + 2] == b"\r\n":  # the whole chunk is here: take it in one step
+                    out.append(bytes(buf[pos:stop]))
+                    pos = stop + 2
+                    continue
+                self._left = size
+                self._state = "data"
+            elif state == "crlf":
+                if line.rstrip(b"\r"):
                     raise APIConnectionError("malformed chunked encoding: chunk data not followed by CRLF")
                 self._state = "size"
-            elif state == "size":
-                size = line.split(b";", 1)[0].strip()
-                try:
-                    if not size or size.strip(b"0123456789abcdefABCDEF"):
-                        raise ValueError
-                    self._left = int(size, 16)
-                except ValueError:
-                    raise APIConnectionError(f"malformed chunked encoding: bad chunk size line {line[:40]!r}") from None
-                self._state = "data" if self._left else "trailer"
-            elif not line:  # trailer section ends with an empty line
+            elif not line.rstrip(b"\r"):  # the trailer section ends with an empty line
                 self.done = True
         del buf[:pos]
-        return bytes(out)
+        return b"".join(out)
+
+    @staticmethod
+    def _chunk_size(line: bytearray) -> int:
+        """``chunk-size [ chunk-ext ] CRLF`` (RFC 9112 §7.1): hex digits, extensions ignored."""
+        if _HEX_LINE(line) is None:
+            digits = bytes(line).split(b";", 1)[0].strip()
+            if _HEX_LINE(digits) is None:
+                raise APIConnectionError(f"malformed chunked encoding: bad chunk size line {bytes(line[:40])!r}")
+            line = bytearray(digits)
+        return int(line, 16)
 
     def eof(self) -> None:
         """The connection closed: fine for a close-delimited body, an error if the body was not complete."""

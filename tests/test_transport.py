@@ -577,3 +577,60 @@ def test_async_response_closes_its_socket(how, leaks):
 def test_header_and_url_injection_is_refused(headers, url):
     with pytest.raises(UsageError):
         Request("GET", url, headers)
+
+
+# -- the sans-I/O body framing (used by both transports) -----------------------------------
+
+
+def _framing(headers):
+    import email.message
+
+    from sse_pplx.transport import _Framing
+
+    message = email.message.Message()
+    for name, value in headers.items():
+        message[name] = value
+    return _Framing(200, "GET", message, "HTTP/1.1")
+
+
+CHUNKED = b"5\r\nhello\r\n1;ext=1\r\n,\r\nB\r\n 0123456789\r\n6\r\nworld!\r\n0\r\nX-Trailer: 1\r\n\r\n"
+
+
+@pytest.mark.parametrize("split", range(len(CHUNKED) + 1))
+def test_chunked_framing_gives_the_same_body_at_every_split_point(split):
+    framing = _framing({"Transfer-Encoding": "chunked"})
+    body = framing.feed(CHUNKED[:split]) + framing.feed(CHUNKED[split:])
+    assert body == b"hello, 0123456789world!"
+    assert framing.done and framing.keep_alive
+
+
+def test_chunked_framing_byte_by_byte():
+    framing = _framing({"Transfer-Encoding": "chunked"})
+    body = b"".join(framing.feed(CHUNKED[i : i + 1]) for i in range(len(CHUNKED)))
+    assert body == b"hello, 0123456789world!"
+    assert framing.done
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"zz\r\nxx\r\n", b"-5\r\nhello\r\n", b"0x5\r\nhello\r\n", b"5\r\nhelloXX0\r\n\r\n", b"1" * 70000],
+)
+def test_malformed_chunked_framing_is_refused(raw):
+    framing = _framing({"Transfer-Encoding": "chunked"})
+    with pytest.raises(APIConnectionError, match="malformed chunked encoding"):
+        framing.feed(raw)
+
+
+def test_length_and_close_framing():
+    framing = _framing({"Content-Length": "5"})
+    assert framing.feed(b"hel") + framing.feed(b"loEXTRA") == b"hello"
+    assert framing.done
+    framing = _framing({"Content-Length": "5"})
+    framing.feed(b"hel")
+    with pytest.raises(Exception, match="IncompleteRead"):
+        framing.eof()
+    framing = _framing({"Connection": "close"})
+    assert framing.feed(b"anything") == b"anything"
+    assert not framing.keep_alive
+    framing.eof()
+    assert framing.done
