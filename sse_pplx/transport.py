@@ -702,7 +702,9 @@ class Response(_ResponseBase):
             if self._closed:
                 raise APIConnectionError(f"reading the response from {self._where}: the response was closed")
             decoder = self._decoder
-            if decoder is not None and decoder.pending:
+            if decoder is None:
+                return self._read_raw()
+            if decoder.pending:
                 data = self._decode(b"", False)
             else:
                 raw = self._read_raw()
@@ -717,16 +719,17 @@ class Response(_ResponseBase):
         not one HTTP chunk (``HTTPResponse.read1`` stops at each chunk boundary)."""
         budget = self._budget
         while not self._eof:
-            try:
-                wait = budget.wait("read")
-            except APITimeoutError:
-                self._abort()
-                raise
-            if wait != self._sock_timeout:
-                conn = self._conn
-                if conn is not None and conn.sock is not None:
-                    conn.sock.settimeout(wait)
-                self._sock_timeout = wait
+            if budget.deadline is not None:  # else the socket keeps the idle timeout set at the request
+                try:
+                    wait = budget.wait("read")
+                except APITimeoutError:
+                    self._abort()
+                    raise
+                if wait != self._sock_timeout:
+                    conn = self._conn
+                    if conn is not None and conn.sock is not None:
+                        conn.sock.settimeout(wait)
+                    self._sock_timeout = wait
             try:
                 data = self._fp.read1(READ_SIZE)
             except socket.timeout:
