@@ -131,8 +131,11 @@ def _final_object(rng: random.Random, stream_id: str, created: int, n_tokens: in
     }
 
 
-def perplexity_workload(eol: bytes, n_events: int = 5000) -> Workload:
-    """A Perplexity ``sonar`` stream; each delta event is 300-400 bytes with LF framing."""
+def perplexity_events(eol: bytes = b"\n", n_events: int = 5000) -> tuple[list[bytes], list[Pair]]:
+    """The Perplexity ``sonar`` stream as separate events: one ``data: {json}`` block per event
+    (``n_events`` chunk events, the final chunk, ``[DONE]``), and the ``(event, data)`` pairs
+    they decode to. ``b"".join`` of the blocks is ``perplexity_workload(eol, n_events).body``;
+    ``bench_client.py`` sends each block as its own HTTP chunk."""
     rng = random.Random(SEED)
     stream_id = _uuid(rng)
     created = 1_770_770_000
@@ -149,6 +152,12 @@ def perplexity_workload(eol: bytes, n_events: int = 5000) -> Workload:
     for data in (final, "[DONE]"):
         blocks.append(_frame(data, eol))
         expected.append(("message", data))
+    return blocks, expected
+
+
+def perplexity_workload(eol: bytes, n_events: int = 5000) -> Workload:
+    """A Perplexity ``sonar`` stream; each delta event is 300-400 bytes with LF framing."""
+    blocks, expected = perplexity_events(eol, n_events)
     label = "crlf" if eol == b"\r\n" else "lf"
     return Workload(
         f"perplexity-{label}",

@@ -108,8 +108,8 @@ class LineSplitter:
         buf = self._buf
         if not cut:  # no line ends in this chunk: the partial line grows
             buf += data
-            if len(buf) > self._line_max and self._partial_size() > self._line_max:
-                raise LineLimitExceeded(self._line_max, self._partial_size(), b"")
+            if len(buf) > self._line_max and self._partial_size(self._start) > self._line_max:
+                raise LineLimitExceeded(self._line_max, self._partial_size(self._start), b"")
             return b""
         if buf:
             batch = bytes(buf) + data[:cut]
@@ -141,14 +141,20 @@ class LineSplitter:
             if end - start > limit:
                 raise LineLimitExceeded(limit, end - start, self._strip_bom(batch[:start]) if start > first else b"")
             start = end + 1
-        if self._partial_size() > limit:
-            raise LineLimitExceeded(limit, self._partial_size(), self._strip_bom(batch))
+        # The batch completed a line, so the partial line is not the stream's first: a BOM
+        # there is a character (U+FEFF) of the line and counts.
+        if self._partial_size(False) > limit:
+            raise LineLimitExceeded(limit, self._partial_size(False), self._strip_bom(batch))
 
-    def _partial_size(self) -> int:
-        """The partial line's size, without a BOM that starts the stream."""
+    def _partial_size(self, at_start: bool) -> int:
+        """The partial line's size.  At the start of the stream, the bytes of a leading BOM (or
+        of what may still become one, EF or EF BB, when the rest is in the next chunk) belong
+        to no line and do not count: the result must not depend on the chunking."""
         size = len(self._buf)
-        if self._start and self._buf[:3] == BOM:
-            size -= 3
+        if at_start:
+            head = bytes(self._buf[:3])
+            if BOM.startswith(head):
+                size -= len(head)
         return size
 
     def _strip_bom(self, batch: bytes) -> bytes:

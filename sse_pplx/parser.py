@@ -204,8 +204,8 @@ class SSEParser(LineSplitter, _Yields["_E"]):
             return self._feed_lines(data)
         buf = self._buf
         buf += data
-        if len(buf) > self._line_max and self._partial_size() > self._line_max:
-            raise self._line_limit(LineLimitExceeded(self._line_max, self._partial_size(), b""))
+        if len(buf) > self._line_max and self._partial_size(self._start) > self._line_max:
+            raise self._line_limit(LineLimitExceeded(self._line_max, self._partial_size(self._start), b""))
         return []
 
     def _feed_lines(self, data: Union[bytes, bytearray, memoryview]) -> List[_E]:
