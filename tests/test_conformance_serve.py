@@ -902,12 +902,19 @@ def test_every_fault_is_documented_and_exercised_here() -> None:
 # -- command line -------------------------------------------------------------------------------------
 
 
+def _sigint_default() -> None:
+    # A CI job started in the background inherits SIGINT ignored, and Python keeps an ignored
+    # SIGINT ignored: give the child the default disposition so Ctrl-C reaches it as in a terminal.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _serve(*args: str, module: str = "conformance.serve") -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", *module.split(), *args],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        preexec_fn=_sigint_default,
     )
 
 
