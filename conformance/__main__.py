@@ -6,6 +6,8 @@ Subcommands::
                               [--report table|json|junit] [--output FILE] [--seed N] [--quick]
     python -m conformance serve ...    # conformance/serve.py (replay / fault-injection server)
     python -m conformance record ...   # conformance/record.py (save a live stream as a fixture)
+    python -m conformance fuzz ...     # conformance/fuzz.py (seeded differential fuzzing against the oracle)
+    python -m conformance browser ...  # conformance/browser.py (expected events vs headless Chromium)
 
 ``run`` prints the report (to ``--output FILE`` if given), then, as its very
 last line, ``N passed, M failed``.  It exits 1 when anything failed, 2 when no
@@ -26,7 +28,12 @@ from .fixture import FIXTURES_DIR, FixtureError, iter_fixtures
 from .runner import RunConfig, format_report, run_adapter, totals
 
 #: Subcommands implemented in other modules, each exposing ``main(argv) -> int``.
-SUBCOMMANDS = {"serve": "conformance.serve", "record": "conformance.record"}
+SUBCOMMANDS = {
+    "serve": "conformance.serve",
+    "record": "conformance.record",
+    "browser": "conformance.browser",
+    "fuzz": "conformance.fuzz",
+}
 
 
 def _run_parser() -> argparse.ArgumentParser:
@@ -113,7 +120,7 @@ def run_main(argv: List[str]) -> int:
 
 def main(argv: Optional[List[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    usage = "usage: python -m conformance {run,serve,record} [options]  (python -m conformance run --help)"
+    usage = "usage: python -m conformance {run,serve,record,browser,fuzz} [options]  (python -m conformance run --help)"
     if not argv or argv[0] in ("-h", "--help"):
         print(__doc__)
         return 0 if argv else 2

@@ -2702,15 +2702,69 @@ def build_recorded(b: Builder) -> None:
 
 FUZZ_README = """# fuzz/: minimised counterexamples, kept forever
 
-Each fixture here is a stream that differential fuzzing (sse_pplx against the
-oracle in `conformance/oracle.py`, or against another parser through an
-adapter) once found to be handled wrongly, minimised to the fewest bytes that
-still show the disagreement.  Once added, a counterexample is never removed:
-it guards against the bug coming back.  The expected values come from the
-oracle, never from the parser under test.
+Each fixture here is a stream on which differential fuzzing found sse_pplx and
+the oracle (`conformance/oracle.py`) disagreeing.  The fuzzer is `python -m
+conformance fuzz` (`conformance/fuzz.py`, see `conformance/README.md`,
+"Fuzzing").  Each case is minimised to the fewest bytes, chunk cuts and limits
+that still show the disagreement.  Once added, a counterexample is never
+removed: it guards against the bug coming back, in sse_pplx or in the oracle.
+The expected values come from the oracle (after any fix to it), never from
+the parser under test.
 
-The fuzzer adds files here; `conformance/build_fixtures.py` never touches them.
+A counterexample file holds:
+
+* `description`: `minimised fuzz counterexample: <parser>, <chunking>: <check>: <what differed>`;
+* `source`: the command that found it, `python -m conformance fuzz --seed S`;
+* `chunks`: the chunking that showed it, when the cuts mattered;
+* `options`: the limits, when they mattered;
+* `provenance`: the seed, the stream's index in that run (`stream`), the
+  parser, the check, and the chunking (`chunks` is the run's random chunking;
+  `whole`; `event-ends` cuts after every event).
+
+The fuzzer names its files `<parser>-<check>-<detail>-<hash>.json`.  The first
+two, `oracle-close-limit-bom-prefix` and
+`line-limit-bom-prefix-detected-late`, were bugs in the oracle (a BOM prefix
+under `max_line_bytes`).  They were fixed in the oracle and named by hand.
+
+The fuzzer writes here by default.  Counterexamples for other parsers go
+elsewhere (`--out DIR`; replay them with `python -m conformance run --fixtures
+DIR`).  `conformance/build_fixtures.py` writes this README and never touches
+the fixtures here.
 """
+
+
+# --------------------------------------------------------------------------------------
+# browser notes: what Chromium's EventSource does differently (python -m conformance browser,
+# conformance/BROWSER.md).  Only real divergences from the expectation; agreeing fixtures stay clean.
+# --------------------------------------------------------------------------------------
+
+_CHROMIUM_EMPTY_RETRY = (
+    "Events agree. Not observable by a page, measured by the reconnection delay instead: Chromium does not ignore an empty retry value, it resets the reconnection time to its default of 3000 ms "
+    "(Chromium 150: after 'retry: 200', a later 'retry:' or 'retry' line made it reconnect after 3 s instead of 200 ms; blink EventSourceParser::ParseLine calls OnReconnectionTimeSet(kDefaultReconnectDelay) for an empty value). "
+    "In this stream no earlier retry was set, so the reconnection time is the default either way."
+)
+
+BROWSER_NOTES: Dict[str, str] = {
+    "spec/bom-then-blank-line": (
+        "Chromium 150 dispatches nothing: it does not take a CR or LF right after the leading BOM as a line end "
+        "(blink EventSourceParser::AddBytes skips the byte that follows a recognised BOM with 'continue' before the line-end check), "
+        "so the LF stays at the start of the next line and 'data: a' is read as the unknown field '\\ndata'. "
+        "Per the spec the BOM is removed by UTF-8 decode and the LF then ends an empty line. A CR LF after the BOM, or a BOM followed by a field, is not affected."
+    ),
+    "spec/retry-empty-ignored": _CHROMIUM_EMPTY_RETRY,
+    "spec/retry-no-colon-ignored": _CHROMIUM_EMPTY_RETRY,
+    "spec/wpt-format-field-retry-empty": _CHROMIUM_EMPTY_RETRY,
+}
+
+
+def add_browser_notes(fixtures: Dict[str, Dict[str, Any]]) -> None:
+    """Set each :data:`BROWSER_NOTES` fixture's ``browser`` field."""
+    for name, note in BROWSER_NOTES.items():
+        obj = fixtures[name]  # a KeyError: a note for a fixture that no longer exists
+        obj["browser"] = {"divergence": note}
+        problems = validate(obj)
+        if problems:
+            raise AssertionError(f"{name}: invalid fixture: {problems}")
 
 
 def build_all() -> Dict[str, Dict[str, Any]]:
@@ -2722,6 +2776,7 @@ def build_all() -> Dict[str, Dict[str, Any]]:
     build_limits(b)
     build_chat(b)
     build_recorded(b)
+    add_browser_notes(b.fixtures)
     assert preloaded or "sse_pplx" not in sys.modules, "build_fixtures must not import sse_pplx"
     return b.fixtures
 

@@ -29,7 +29,9 @@ Beyond the spec, two things the kit needs:
   ``max_line_bytes`` bounds every line, counted in bytes as received without
   its line ending (the stream's leading BOM belongs to no line), checked as
   each byte arrives so an endless line fails as soon as it is one byte too
-  long; ``max_event_bytes`` bounds the data buffer of one event, counted as
+  long (leading bytes that may still be the BOM, EF or EF BB, count from the
+  byte that shows they are not; at the end of the stream nothing is checked:
+  :meth:`Oracle.close` never fails); ``max_event_bytes`` bounds the data buffer of one event, counted as
   each data value's bytes as received plus one for its LF, checked when a
   ``data`` line is processed.  Exceeding one stops the parser
   (:class:`LimitReached`).
@@ -232,11 +234,14 @@ class Oracle:
         self._out = []
         if self.failed is not None:
             return []
-        # A stream shorter than a BOM: its bytes are ordinary bytes.
+        # A stream shorter than a BOM: its bytes are ordinary bytes.  They can only
+        # form the unterminated last line, which is discarded (below); no byte
+        # arrives any more, so no limit is checked: limits are enforced as bytes
+        # arrive, by feed(), and close() never fails (docs/parser-contract.md).
         if not self._bom_decided:
             self._bom_decided = True
             for byte in self._head:
-                self._decode(byte)
+                self._decode(byte, check_limit=False)
         self._chars(self._decoder.end())
         # "Once the end of the file is reached, any pending data must be
         # discarded. (If the file ends in the middle of an event, before the
@@ -270,18 +275,25 @@ class Oracle:
                 return
             head, self._head = self._head, b""
             # The held bytes (all but this one) are processed now, as they were.
+            # A limit they exceed is detected only now, at this byte: before it
+            # they could still have been the BOM, which belongs to no line.
+            detected_at = self._position
             self._position -= len(head) - 1
-            for held in head:
-                self._decode(held)
-                self._position += 1
+            try:
+                for held in head:
+                    self._decode(held)
+                    self._position += 1
+            except LimitReached as exc:
+                self._position = detected_at
+                raise LimitReached(exc.limit, detected_at) from None
             self._position -= 1
             return
         self._decode(byte)
 
-    def _decode(self, byte: int) -> None:
+    def _decode(self, byte: int, check_limit: bool = True) -> None:
         self._chars(self._decoder.push(byte))
         # Limit (sse_pplx extension): the line, as received so far, without its ending.
-        limit = self.max_line_bytes
+        limit = self.max_line_bytes if check_limit else None
         if limit is not None and byte not in (0x0A, 0x0D) and self._position - self._line_start + 1 > limit:
             raise LimitReached("max_line_bytes", self._position)
 

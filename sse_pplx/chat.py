@@ -60,7 +60,7 @@ import json
 import time
 
 from ._reasoning import ThinkSplitter
-from .chat_objects import ChatCompletion, ChatCompletionChunk, Image, SearchResult, ToolCall, Usage
+from .chat_objects import ChatCompletion, ChatCompletionChunk, Image, SearchResult, ToolCall, Usage, chunk_view
 from .errors import APIErrorEvent, IncompleteStreamError, ProtocolError, StreamDecodeError
 from .events import ServerSentEvent
 from .parser import DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_LINE_BYTES, SSEParser
@@ -445,7 +445,7 @@ class ChatStream:
             StreamDecodeError: strict mode, a malformed payload.
             LimitExceeded: a parser limit (``exc.partial`` has what was received).
         """
-        return [ChatCompletionChunk(obj) for obj in self._objects(data)]
+        return [chunk_view(obj) for obj in self._objects(data)]
 
     def _objects(self, data: bytes) -> List[Dict[str, Any]]:
         """The hot loop: parse, interpret, accumulate; the decoded chunk dicts, unwrapped."""
@@ -468,7 +468,7 @@ class ChatStream:
         for event in self._events(data, salvage_into=True):
             obj = self._obj(event)
             if obj is not None:
-                yield ChatCompletionChunk(obj)
+                yield chunk_view(obj)
             if self.done:
                 return
         error = self._pending_error
@@ -500,7 +500,7 @@ class ChatStream:
         if self.done:
             return None
         obj = self._obj(event)
-        return None if obj is None else ChatCompletionChunk(obj)
+        return None if obj is None else chunk_view(obj)
 
     def _obj(self, event: ServerSentEvent) -> Optional[Dict[str, Any]]:
         result = self._r
