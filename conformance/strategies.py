@@ -96,10 +96,14 @@ def _valid_lines(draw: Any, max_blocks: int = 6) -> Lines:
     style = draw(st.sampled_from((*EOLS, "mixed")))
     blocks = draw(st.lists(st.lists(_valid_line(), max_size=5), max_size=max_blocks))
     lines: Lines = []
+    previous = ""
     for block in blocks:
         for line in [*block, b""]:
             eol = draw(st.sampled_from(EOLS)) if style == "mixed" else style
+            if previous == "\r" and not line and eol == "\n":
+                eol = "\r"  # CR then an empty line ended by LF would read as one CRLF: no blank line
             lines.append([line, eol.encode()])
+            previous = eol
     return lines
 
 
