@@ -434,6 +434,9 @@ class ChatStream:
         self._pending_error: Optional[ProtocolError] = None
         #: A terminal marker ([DONE] or a done event) was seen: stop reading.
         self.done = False
+        #: The ``id`` of the last event interpreted (the spec's "last event ID string"; the parser's
+        #: ``last_event_id`` is the buffer, which an event cut off mid-way may already have changed).
+        self.last_event_id = ""
 
     # -- input ------------------------------------------------------------
 
@@ -506,6 +509,7 @@ class ChatStream:
         result = self._r
         index = result.events
         result.events = index + 1
+        self.last_event_id = event.id
         data = event.data
         kind = event.event
         if kind == "message" and data[:1] == "{":

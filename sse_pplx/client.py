@@ -49,6 +49,7 @@ from .errors import (
     APIStatusError,
     IncompleteStreamError,
     InternalServerError,
+    ProtocolError,
     UsageError,
 )
 from .events import ServerSentEvent
@@ -352,7 +353,7 @@ class _StreamBase:
         the answer had in fact finished (a ``finish_reason`` had come; only ``[DONE]`` was missing)."""
         result = self._chat.close()
         exc.attempts = self._attempts
-        exc.last_event_id = self._chat.parser.last_event_id or None
+        exc.last_event_id = self._chat.last_event_id or None
         if result.outcome != "truncated":
             result.warnings.append(f"the connection broke after the answer had finished: {exc.message}")
             self._final = result
@@ -371,7 +372,7 @@ class _StreamBase:
             error = IncompleteStreamError(
                 f"the stream ended before the answer did: {why} ({len(result.content)} characters received)",
                 partial=result,
-                last_event_id=self._chat.parser.last_event_id or None,
+                last_event_id=self._chat.last_event_id or None,
                 attempts=self._attempts,
             )
             self._error = error
@@ -381,7 +382,8 @@ class _StreamBase:
         """A chat-layer error (an error event, a limit): remember it for get_final_completion()."""
         if isinstance(exc, APIError):
             exc.attempts = self._attempts
-            exc.last_event_id = self._chat.parser.last_event_id or None
+        if isinstance(exc, (APIError, ProtocolError)):
+            exc.last_event_id = self._chat.last_event_id or None
         if self._final is None:
             partial = getattr(exc, "partial", None)
             self._final = partial if isinstance(partial, ChatResult) else self._chat.result
@@ -1005,6 +1007,7 @@ class _EventSourceBase:
         )
         if last_event_id:
             self.parser.last_event_id = last_event_id
+        self._last_id = last_event_id
         if self.parser.retry is None:
             self.parser.retry = retry_ms
         self.max_backoff = max_backoff
@@ -1016,7 +1019,9 @@ class _EventSourceBase:
 
     @property
     def last_event_id(self) -> str:
-        return self.parser.last_event_id
+        """The id of the last event delivered: what a reconnection sends as ``Last-Event-ID``
+        (the spec's "last event ID string", set when an event is dispatched)."""
+        return self._last_id
 
     @property
     def retry(self) -> Optional[int]:
@@ -1025,8 +1030,8 @@ class _EventSourceBase:
 
     def _next_request(self) -> Request:
         headers = [(n, v) for n, v in self._headers if n.lower() != "last-event-id"]
-        if self.parser.last_event_id:
-            headers.append(("Last-Event-ID", self.parser.last_event_id))
+        if self._last_id:
+            headers.append(("Last-Event-ID", self._last_id))
         return Request(self._request.method, self._request.url, headers, self._request.body)
 
     def _delay(self, failures: int) -> float:
@@ -1064,6 +1069,7 @@ class _EventSourceBase:
                         attempts=attempts,
                     )
                 parser.reset()
+                parser.last_event_id = self._last_id  # "set the last event ID buffer to the last event ID string"
                 opened = time.monotonic()
                 error = None
                 while True:
@@ -1075,6 +1081,10 @@ class _EventSourceBase:
                         break
                     events = parser.feed(data)
                     if events:
+                        for event in reversed(events):
+                            if type(event) is ServerSentEvent:
+                                self._last_id = event.id
+                                break
                         yield ("emit", events)
                 parser.close()
                 response.close()
@@ -1084,7 +1094,7 @@ class _EventSourceBase:
                 if error is None:
                     return
                 error.attempts = attempts
-                error.last_event_id = parser.last_event_id or None
+                error.last_event_id = self._last_id or None
                 if parser.truncated:
                     error.events = [] if parser.incomplete_event is None else [parser.incomplete_event]
                 raise error

@@ -94,6 +94,8 @@ class ProtocolError(SSEError):
         self.events: List[Union[ServerSentEvent, Comment]] = []
         #: In the chat layer: the ChatResult accumulated before the error.
         self.partial: Optional[ChatResult] = None
+        #: From the client: the id of the last event delivered before the error.
+        self.last_event_id: Optional[str] = None
 
 
 class LimitExceeded(ProtocolError):

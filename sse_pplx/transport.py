@@ -455,13 +455,15 @@ class _Framing:
     Content-Length or close-delimited.  ``feed`` takes bytes as they arrive and
     returns the body bytes in them; ``done`` says the body is complete."""
 
-    __slots__ = ("_buf", "_kind", "_left", "_state", "done", "keep_alive")
+    __slots__ = ("_buf", "_kind", "_left", "_state", "done", "error", "keep_alive")
 
     def __init__(self, status: int, method: str, headers: Message, version: str) -> None:
         self._buf = bytearray()
         self._left = 0
         self._state = "size"
         self.done = False
+        #: A framing error found after good body bytes: raised by the next feed (or read).
+        self.error: Optional[APIConnectionError] = None
         connection = (headers.get("connection") or "").lower()
         self.keep_alive = version == "HTTP/1.1" and "close" not in connection
         transfer = (headers.get("transfer-encoding") or "").lower()
@@ -487,6 +489,8 @@ class _Framing:
             self.keep_alive = False
 
     def feed(self, data: bytes) -> bytes:
+        if self.error is not None:
+            raise self.error
         if self.done:
             return b""
         kind = self._kind
@@ -499,11 +503,17 @@ class _Framing:
             self._left -= len(data)
             return data
         self._buf += data
-        return self._chunked()
-
-    def _chunked(self) -> bytes:
-        buf = self._buf
         out: List[bytes] = []
+        try:
+            self._chunked(out)
+        except APIConnectionError as exc:
+            if not out:
+                raise
+            self.error = exc  # the good chunks before the bad one are delivered first
+        return b"".join(out)
+
+    def _chunked(self, out: List[bytes]) -> None:
+        buf = self._buf
         pos = 0
         size_of = self._chunk_size
         while not self.done:
@@ -544,7 +554,6 @@ class _Framing:
             elif not line.rstrip(b"\r"):  # the trailer section ends with an empty line
                 self.done = True
         del buf[:pos]
-        return b"".join(out)
 
     @staticmethod
     def _chunk_size(line: bytearray) -> int:
@@ -629,7 +638,7 @@ class _ResponseBase:
         framing; the connection is released the moment the body's last byte is framed."""
         framing = self._framing
         try:
-            if data:
+            if data or framing.error is not None:
                 body = framing.feed(data)
             else:
                 framing.eof()
@@ -719,6 +728,8 @@ class Response(_ResponseBase):
         not one HTTP chunk (``HTTPResponse.read1`` stops at each chunk boundary)."""
         budget = self._budget
         while not self._eof:
+            if self._framing.error is not None:
+                self._deframe(b"")  # raises it
             if budget.deadline is not None:  # else the socket keeps the idle timeout set at the request
                 try:
                     wait = budget.wait("read")
@@ -1110,6 +1121,8 @@ class AsyncResponse(_ResponseBase):
         import asyncio
 
         while not self._eof:
+            if self._framing.error is not None:
+                self._deframe(b"")  # raises it
             data, self._initial = self._initial, b""
             if not data:
                 conn = self._conn

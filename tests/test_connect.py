@@ -108,7 +108,7 @@ def test_reconnects_with_last_event_id_after_the_servers_retry(mode, leaks):
 @pytest.mark.parametrize("mode", MODES)
 def test_without_reconnect_a_broken_stream_raises_with_what_arrived(mode):
     def handler(ex):
-        ex.stream([b"id: 7\ndata: whole\n\n", b"data: cut off"], end=False)
+        ex.stream([b"id: 7\ndata: whole\n\n", b"data: cut off"], pause=0.05, end=False)  # read before the RST
         ex.reset()
 
     with LoopbackServer(handler) as server:

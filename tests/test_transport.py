@@ -617,8 +617,18 @@ def test_chunked_framing_byte_by_byte():
 )
 def test_malformed_chunked_framing_is_refused(raw):
     framing = _framing({"Transfer-Encoding": "chunked"})
+    delivered = []
     with pytest.raises(APIConnectionError, match="malformed chunked encoding"):
-        framing.feed(raw)
+        delivered.append(framing.feed(raw))
+        framing.feed(b"")  # a fault found after good bytes is raised by the next call
+    assert delivered in ([], [b"hello"])
+
+
+def test_good_chunks_before_a_malformed_one_are_delivered_first():
+    framing = _framing({"Transfer-Encoding": "chunked"})
+    assert framing.feed(b"3\r\none\r\n3\r\ntwo\r\nzz\r\n") == b"onetwo"
+    with pytest.raises(APIConnectionError, match="bad chunk size"):
+        framing.feed(b"more")
 
 
 def test_length_and_close_framing():
