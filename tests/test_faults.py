@@ -665,8 +665,9 @@ def test_an_endless_line_is_a_limit_error(mode, leaks):
 @pytest.mark.parametrize("shape, limit", [("line", "max_line_bytes"), ("event", "max_event_bytes")])
 def test_an_endless_line_or_event_in_bounded_memory(mode, shape, limit, leaks):
     """The server writes up to 64 MiB of one line (or of one event made of 1 KB lines) as fast as
-    the client reads; the client stops at its 32 KiB limit.  Measured with tracemalloc over the
-    whole process (this server allocates one 16 KB block per write and keeps nothing)."""
+    the client reads; the client stops at its 32 KiB limit, with under 1 MiB allocated at the peak.
+    Measured with tracemalloc over the whole process (this server allocates one 16 KB block per
+    write and keeps nothing)."""
     sent = []
     piece = b"x" * 16000 if shape == "line" else (b"data: " + b"x" * 994 + b"\n") * 16
 
@@ -689,8 +690,9 @@ def test_an_endless_line_or_event_in_bounded_memory(mode, shape, limit, leaks):
     assert type(error) is LimitExceeded
     assert (error.limit, error.value) == (limit, LIMIT)
     assert error.partial.content == "Hel"
-    assert peak < 1 << 20, peak
-    assert sent[0] > 2 * peak, (sent, peak)
+    # Bounded by the limit plus read buffers, whatever the server had written (which depends on
+    # how soon the client stopped: as little as 80 KB when it stops at once).
+    assert peak < 1 << 20, (sent, peak)
     leaks.assert_clean()
 
 
