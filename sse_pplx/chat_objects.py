@@ -288,9 +288,7 @@ class _Completion(ChatObject):
             _set_choices(self, choices)
         return choices
 
-    if TYPE_CHECKING:  # pragma: no cover
-        pass
-    else:
+    if not TYPE_CHECKING:  # the annotations above tell type checkers; these are the run-time fields
         id = _field("id")
         model = _field("model")
         object = _field("object")
