@@ -644,3 +644,40 @@ def test_length_and_close_framing():
     assert not framing.keep_alive
     framing.eof()
     assert framing.done
+
+
+# -- the async timeout helper ----------------------------------------------------------------
+
+
+def test_a_cancellation_that_meets_a_completing_read_is_not_swallowed():
+    """bpo-42130: asyncio.wait_for (3.8-3.11) could swallow a cancellation that arrived just as the
+    inner await completed, and a cancelled consumer then read on until the idle timeout."""
+    from sse_pplx.transport import _within
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        inner = loop.create_future()
+        task = asyncio.ensure_future(_within(inner, 5))
+        await asyncio.sleep(0)
+        inner.set_result(b"data")
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(main())
+
+
+def test_the_async_timeout_helper_times_out_and_passes_results():
+    from sse_pplx.transport import _within
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        with pytest.raises(asyncio.TimeoutError):
+            await _within(loop.create_future(), 0.05)
+        done = loop.create_future()
+        done.set_result(7)
+        assert await _within(done, 1) == 7
+        assert await _within(asyncio.sleep(0, "x"), None) == "x"
+        assert not asyncio.current_task().cancelled()
+
+    asyncio.run(main())
