@@ -54,6 +54,9 @@ class _Server(ThreadingHTTPServer):
         self.chunks: List[bytes] = list(chunks)
         self.delays: List[float] = list(delays)
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that leaves early (Ctrl-C, ``break``) is not an error worth a traceback."""
+
 
 class ReplayServer:
     """``with ReplayServer(chunks, delays) as url:`` serves the chunks on 127.0.0.1 until the block ends."""

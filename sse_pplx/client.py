@@ -230,8 +230,8 @@ def _send_flow(request: Request, timeout: Timeout, max_retries: int, secret: Opt
             yield ("sleep", wait)
             continue
         response = result
+        log.debug("%s %s -> %d", request.method, request.url, response.status_code)
         if 200 <= response.status_code < 300:
-            log.debug("%s %s -> %d", request.method, request.url, response.status_code)
             return response, attempt
         raw = yield ("read", response, 1 << 20)
         if secret and isinstance(raw, bytes):
