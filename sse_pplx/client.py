@@ -246,6 +246,20 @@ def _send_flow(request: Request, timeout: Timeout, max_retries: int, secret: Opt
         yield ("sleep", delay)
 
 
+def _merge_headers(*layers: Optional[Mapping[str, Optional[str]]]) -> List[Tuple[str, str]]:
+    """Header layers merged with names compared case-insensitively, as HTTP does (RFC 9110 §5.1).
+
+    A later layer replaces an earlier value whatever the spelling (``authorization``
+    overrides ``Authorization``, as in httpx and the openai SDK, instead of sending
+    both), and a value of None removes the header, as in the SDKs' ``extra_headers``.
+    """
+    merged: Dict[str, Tuple[str, Optional[str]]] = {}
+    for layer in layers:
+        for name, value in (layer or {}).items():
+            merged[name.lower()] = (name, value)
+    return [(name, value) for name, value in merged.values() if value is not None]
+
+
 # -- drivers ----------------------------------------------------------------------
 
 
@@ -724,11 +738,7 @@ class _ClientBase:
             headers["Cache-Control"] = "no-cache"
         if self._api_key is not None:
             headers["Authorization"] = f"Bearer {self._api_key}"
-        headers.update(self.default_headers)
-        if extra:
-            headers.update(extra)
-        # A header set to None by the caller is removed, as in the SDKs' extra_headers.
-        return [(name, value) for name, value in headers.items() if value is not None]
+        return _merge_headers(headers, self.default_headers, extra)
 
     def _url(self, path: str, extra_query: Optional[Mapping[str, Any]]) -> str:
         query = {**self.default_query, **(extra_query or {})}
@@ -773,7 +783,7 @@ class _ClientBase:
     def _new_chat(self) -> ChatStream:
         return ChatStream(max_line_bytes=self._max_line_bytes, max_event_bytes=self._max_event_bytes)
 
-    def _check_stream(self, response: Any) -> bool:
+    def _check_stream(self, response: Any, attempts: int) -> bool:
         """True if the 2xx response is an event stream; False if it is a whole JSON completion."""
         kind = response.content_type
         if kind in ("text/event-stream", ""):
@@ -783,6 +793,7 @@ class _ClientBase:
         raise APIResponseValidationError(
             f"expected an event stream (text/event-stream), but the server sent {kind!r}",
             response=response,
+            attempts=attempts,
         )
 
     @staticmethod
@@ -803,7 +814,9 @@ class _ClientBase:
                 f"the response is not JSON ({exc}): {excerpt!r}", response=response, body=excerpt, attempts=attempts
             ) from None
         if not isinstance(body, dict):
-            raise APIResponseValidationError("the response is not a JSON object", response=response, body=body)
+            raise APIResponseValidationError(
+                "the response is not a JSON object", response=response, body=body, attempts=attempts
+            )
         if body.get("error"):
             raise APIError(_error_message(body), body=body, attempts=attempts)
         return ChatCompletion(body)
@@ -881,7 +894,7 @@ class _Completions:
                 response, _perform(client._transport, ("read", response, MAX_BODY_BYTES)), attempts
             )
         try:
-            is_stream = client._check_stream(response)
+            is_stream = client._check_stream(response, attempts)
         except APIError:
             response.close()
             raise
@@ -943,7 +956,7 @@ class _AsyncCompletions:
             raw = await _aperform(client._transport, ("read", response, MAX_BODY_BYTES))
             return client._completion(response, raw, attempts)
         try:
-            is_stream = client._check_stream(response)
+            is_stream = client._check_stream(response, attempts)
         except APIError:
             response.close()
             raise
@@ -995,8 +1008,7 @@ class _EventSourceBase:
             "Cache-Control": "no-cache",
             "Accept-Encoding": "identity",
         }
-        base.update(headers or {})
-        self._headers = [(name, value) for name, value in base.items() if value is not None]
+        self._headers = _merge_headers(base, headers)
         self._request = Request(method, url, self._headers, body)  # validates now
         self.url = url
         self.timeout = as_timeout(timeout)
@@ -1230,13 +1242,12 @@ def _connect_args(
     comments: bool,
     limits: Dict[str, Optional[int]],
 ) -> Tuple[Any, ...]:
-    headers = dict(headers or {})
     body = data
     if json_body is not None:
         if data is not None:
             raise UsageError("give json= or data=, not both")
         body = json.dumps(json_body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        headers.setdefault("Content-Type", "application/json")
+        headers = dict(_merge_headers({"Content-Type": "application/json"}, headers))
     if retry_ms < 0 or max_backoff < 0:
         raise UsageError("retry_ms and max_backoff must not be negative")
     return (

@@ -127,7 +127,9 @@ def _read_request(
     headers: Dict[str, str] = {}
     for line in lines[1:]:
         name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
+        key = name.strip().lower()
+        # A repeated field is combined with ", " (RFC 9110 §5.3), so a test sees it was sent twice.
+        headers[key] = f"{headers[key]}, {value.strip()}" if key in headers else value.strip()
     length = int(headers.get("content-length", "0"))
     while len(rest) < length:
         more = sock.recv(65536)

@@ -155,6 +155,23 @@ def test_stream_chunks_and_final_result(mode, leaks):
 
 
 @pytest.mark.parametrize("mode", MODES)
+def test_a_header_override_replaces_whatever_its_spelling(mode):
+    """``extra_headers={"authorization": ...}`` replaces ``Authorization`` instead of sending both."""
+    with LoopbackServer(streaming(GOOD)) as server:
+        out = run(
+            mode,
+            server.url,
+            client_kw={"default_headers": {"user-agent": "mine/1"}},
+            extra_headers={"authorization": "Bearer other", "CACHE-CONTROL": None},
+        )
+    assert out["error"] is None
+    headers = server.exchanges[0].headers
+    assert headers["authorization"] == "Bearer other"
+    assert headers["user-agent"] == "mine/1"
+    assert "cache-control" not in headers  # None removes it, whatever the spelling
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_sequential_streams_reuse_the_connection(mode):
     """[DONE] and the body's last chunk come in separate TCP writes: the connection is kept anyway."""
 
@@ -272,6 +289,7 @@ def test_wrong_content_type_is_a_validation_error(mode):
     error = out["error"]
     assert isinstance(error, APIResponseValidationError)
     assert error.status_code == 200
+    assert error.attempts == 1
     assert "text/html" in str(error)
 
 

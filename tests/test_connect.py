@@ -146,6 +146,20 @@ def test_wrong_content_type_fails_clearly(mode):
 
 
 @pytest.mark.parametrize("mode", MODES)
+def test_a_content_type_header_is_not_sent_twice(mode):
+    def handler(ex):
+        ex.stream([b"data: ok\n\n"])
+
+    with LoopbackServer(handler) as server:
+        events, error, _ = collect(
+            mode, server.url, method="POST", json={"q": 1}, headers={"content-type": "application/x-ndjson"}
+        )
+    assert error is None
+    assert [e.data for e in events] == ["ok"]
+    assert server.exchanges[0].headers["content-type"] == "application/x-ndjson"
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_204_stops_at_once(mode):
     def handler(ex):
         ex.respond(204, b"", "text/event-stream")
