@@ -11,6 +11,7 @@ installed package runs, with nothing else present.
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -63,8 +64,16 @@ class ReplayServer:
 
     def __init__(self, chunks: Sequence[bytes], delays: Sequence[float]) -> None:
         self._server = _Server(chunks, delays)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05})
+        self._thread = threading.Thread(target=self._serve)
         self._thread.daemon = True
+
+    def _serve(self) -> None:
+        # Ctrl-C must reach the main thread, which may be blocked reading the socket: a
+        # signal delivered to this thread (or to the handler threads, which inherit its
+        # mask) would only set Python's flag and leave that read blocked until data came.
+        if hasattr(signal, "pthread_sigmask"):
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        self._server.serve_forever(poll_interval=0.05)
 
     def __enter__(self) -> str:
         self._thread.start()
