@@ -146,6 +146,9 @@ def test_the_answer_streams_and_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
         env=_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        # As at a terminal: a test run started in the background (``cmd &``, nohup, some CI
+        # runners) has SIGINT ignored, and a child would inherit that and never see Ctrl-C.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         seen = b""
