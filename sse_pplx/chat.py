@@ -247,11 +247,11 @@ class ChatResult:
 
     @property
     def search_results(self) -> List[SearchResult]:
-        return [SearchResult(r) if type(r) is dict else r for r in self._search_results]
+        return [SearchResult(r) for r in self._search_results if type(r) is dict]
 
     @property
     def images(self) -> List[Image]:
-        return [Image(r) if type(r) is dict else r for r in self._images]
+        return [Image(r) for r in self._images if type(r) is dict]
 
     @property
     def related_questions(self) -> List[str]:
@@ -343,25 +343,46 @@ class _Choice:
 
 
 def _merge(target: Dict[str, Any], delta: Dict[str, Any]) -> None:
-    """openai-python's accumulate_delta rule: strings concatenate, index/id/type replace, dicts merge."""
-    for key, value in delta.items():
-        old = target.get(key)
-        if old is None or key in _REPLACED_KEYS:
-            target[key] = _copy(value)
-        elif type(old) is str and type(value) is str:
-            target[key] = old + value
-        elif type(old) is dict and type(value) is dict:
-            _merge(old, value)
-        elif value is not None:
-            target[key] = _copy(value)
+    """openai-python's accumulate_delta rule: strings concatenate, index/id/type replace, dicts merge.
+
+    Without recursion, like :func:`_copy`."""
+    pending = [(target, delta)]
+    while pending:
+        target, delta = pending.pop()
+        for key, value in delta.items():
+            old = target.get(key)
+            if old is None or key in _REPLACED_KEYS:
+                target[key] = _copy(value)
+            elif type(old) is str and type(value) is str:
+                target[key] = old + value
+            elif type(old) is dict and type(value) is dict:
+                pending.append((old, value))
+            elif value is not None:
+                target[key] = _copy(value)
 
 
 def _copy(value: Any) -> Any:
-    if type(value) is dict:
-        return {k: _copy(v) for k, v in value.items()}
-    if type(value) is list:
-        return [_copy(v) for v in value]
-    return value
+    """A copy of the dicts and lists in decoded JSON.  Without recursion: the decoder accepts
+    nesting about as deep as the recursion limit, so a recursive copy of what it returned
+    could fail with RecursionError, depending on the caller's stack depth."""
+    if type(value) is not dict and type(value) is not list:
+        return value
+    top: Any = {} if type(value) is dict else []
+    pending = [(value, top)]
+    while pending:
+        source, copy = pending.pop()
+        items = source.items() if type(source) is dict else enumerate(source)
+        is_list = type(copy) is list
+        for key, item in items:
+            if type(item) is dict or type(item) is list:
+                inner: Any = {} if type(item) is dict else []
+                pending.append((item, inner))
+                item = inner
+            if is_list:
+                copy.append(item)
+            else:
+                copy[key] = item
+    return top
 
 
 def _error_message(body: Any) -> str:
@@ -385,7 +406,8 @@ def _error_message(body: Any) -> str:
 def _detail_item(item: Any) -> str:
     if not isinstance(item, dict):
         return str(item)
-    location = ".".join(str(part) for part in item.get("loc") or ())
+    loc = item.get("loc")
+    location = ".".join(str(part) for part in loc) if type(loc) is list else ""
     message = str(item.get("msg") or item.get("message") or item.get("type") or item)
     return f"{location}: {message}" if location else message
 
@@ -522,7 +544,7 @@ class ChatStream:
     def _decode(self, data: str, index: int, kind: str) -> Optional[Dict[str, Any]]:
         try:
             obj = _parse_json(data)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested too deeply
             self._malformed(data, index, kind, f"invalid JSON: {exc}")
             return None
         if type(obj) is not dict:
@@ -543,7 +565,7 @@ class ChatStream:
         if kind == "error":
             try:
                 body: Any = _loads(stripped) if stripped else None
-            except ValueError:
+            except (ValueError, RecursionError):
                 body = data
             self._raise_error(body if body is not None else data)
         if stripped == "[DONE]":
@@ -609,7 +631,21 @@ class ChatStream:
 
     def _raise_error(self, body: Any) -> None:
         partial = self._fail("error", body)
-        raise APIErrorEvent(_error_message(body), body=body, partial=partial)
+        try:
+            message = _error_message(body)
+        except RecursionError:  # str() or json.dumps() of a body nested too deeply
+            message = "the server reported an error in the stream (its body is nested too deeply to show)"
+        try:
+            error = APIErrorEvent(message, body=body, partial=partial)
+        except RecursionError:  # APIError takes str() of the body's "code", which may be nested as deep
+            error = APIErrorEvent(message, partial=partial)
+            error.body = body
+        raise error
+
+    def _warn(self, message: str) -> None:
+        """Note something odd, once (a broken stream may repeat it in every chunk)."""
+        if message not in self._r.warnings:
+            self._r.warnings.append(message)
 
     # -- accumulation -----------------------------------------------------
 
@@ -621,7 +657,7 @@ class ChatStream:
         r = self._r
         r.chunks += 1
         choices = get("choices")
-        if choices:
+        if type(choices) is list:
             for choice in choices:
                 if type(choice) is dict:
                     self._choice(choice)
@@ -640,28 +676,32 @@ class ChatStream:
             r.object = value
         # Usage is cumulative: the last one.  Metadata: the last non-empty value, never appended.
         value = get("usage")
-        if value is not None:
+        if type(value) is dict:
             r._usage = value
         value = get("citations")
-        if value:
+        if value and type(value) is list:
             r._citations = value
         value = get("search_results")
-        if value and value is not r._search_results:
+        if value and value is not r._search_results and type(value) is list:
             changed = value != r._search_results
             r._search_results = value
             if changed and self._on_search_results is not None:
                 self._on_search_results(r.search_results)
         value = get("images")
-        if value:
+        if value and type(value) is list:
             r._images = value
         value = get("related_questions")
-        if value:
+        if value and type(value) is list:
             r._related_questions = value
 
     def _choice(self, choice: Dict[str, Any]) -> None:
         index = choice.get("index") or 0
-        state = self._choices.get(index)
-        if state is None:
+        try:
+            state = self._choices[index]
+        except (KeyError, TypeError):  # a new index, or one that is not even hashable
+            if type(index) is not int:
+                self._warn(f"a choice whose index is not an integer ({type(index).__name__}) was ignored")
+                return
             state = self._choices[index] = _Choice()
         content = None
         delta = choice.get("delta")
@@ -678,7 +718,9 @@ class ChatStream:
         if type(message) is dict:
             full = message.get("content")
             if type(full) is str:
-                if content is None and full.startswith(self._text(state)):
+                # (Lengths first: joining the text so far for every short message would make a
+                # stream alternating deltas and short messages quadratic.)
+                if content is None and len(full) >= state.size and full.startswith(self._text(state)):
                     content = full[state.size :]  # derive the delta from the cumulative message
                 state.message = full
             if index == 0 and self._r.role is None and message.get("role"):
@@ -725,6 +767,8 @@ class ChatStream:
             if type(call) is not dict:
                 continue
             index = call.get("index", position)
+            if type(index) is not int:
+                index = position  # as if it had none (openai-python would raise)
             target = state.tool_calls.get(index)
             if target is None:
                 state.tool_calls[index] = _copy(call)
@@ -849,7 +893,7 @@ class ChatStream:
                 return False
             try:
                 _loads(data)
-            except ValueError:
+            except (ValueError, RecursionError):
                 return False
         self._r.salvaged = True
         self._r.warnings.append("the last event had no terminating blank line; it was complete and was kept")

@@ -11,6 +11,16 @@ object per access instead of a model validation per chunk:
 * objects are immutable views: they never copy or validate the JSON, and
   ``to_dict()`` gives back exactly what the server sent.
 
+Reading an attribute never raises, whatever the server sent.  The fields typed as
+an object (``choices[i]``, ``delta``, ``message``, ``usage``, ``function``,
+``cost``) read as that class or ``None``, and those typed as a list of objects
+(``choices``, ``tool_calls``, ``search_results``, ``images``) as a list of that
+class (or ``None``; ``choices`` as ``[]``): a value of another JSON type there (a
+broken or hostile stream) reads as absent and items that are not objects are left
+out, so ``chunk.choices[0].delta.content`` cannot fail on a chunk that has a
+choice.  The raw value stays in ``obj["name"]`` and ``to_dict()``.  Other fields
+are not checked: ``delta.content`` is whatever JSON value was sent.
+
 The accumulator in :mod:`sse_pplx.chat` reads the dicts directly; these
 wrappers cost nothing unless a caller asks for them.
 """
@@ -37,17 +47,34 @@ __all__ = [
 
 
 def _wrap(value: Any, kind: Type[ChatObject]) -> Any:
+    """``value`` with its objects wrapped: itself, or the lists in it, at any depth.  Without
+    recursion: lists nested about as deep as the recursion limit decode fine."""
     if type(value) is dict:
         return kind(value)
-    if type(value) is list:
-        return [_wrap(item, kind) for item in value]
-    return value
+    if type(value) is not list:
+        return value
+    top: List[Any] = []
+    pending = [(value, top)]
+    while pending:
+        source, out = pending.pop()
+        for item in source:
+            if type(item) is dict:
+                item = kind(item)
+            elif type(item) is list:
+                inner: List[Any] = []
+                pending.append((item, inner))
+                item = inner
+            out.append(item)
+    return top
 
 
-def _field(name: str, kind: Optional[Type[ChatObject]] = None) -> Any:
+def _field(name: str, kind: Optional[Type[ChatObject]] = None, many: bool = False) -> Any:
     """A real descriptor for a hot field (``delta``, ``content``, ...): the same answer as
     ``__getattr__`` gives, without the failed normal lookup that precedes it, and building
-    the wrapper without a Python-level ``__init__`` (the per-chunk path of every consumer)."""
+    the wrapper without a Python-level ``__init__`` (the per-chunk path of every consumer).
+
+    With ``kind``, the field is typed: one object of that class (a list of them with
+    ``many``), or None when it holds anything else (see the module docstring)."""
 
     if kind is None:
 
@@ -56,6 +83,15 @@ def _field(name: str, kind: Optional[Type[ChatObject]] = None) -> Any:
             if type(value) is dict or type(value) is list:
                 return _wrap(value, self._kinds.get(name, ChatObject))
             return value
+
+    elif many:
+        cls = kind
+
+        def get(self: ChatObject) -> Any:
+            value = self._data.get(name)
+            if type(value) is list:
+                return [_view(cls, item) for item in value if type(item) is dict]
+            return None
 
     else:
         cls = kind
@@ -66,9 +102,7 @@ def _field(name: str, kind: Optional[Type[ChatObject]] = None) -> Any:
                 view = _new(cls)
                 _set_data(view, value)
                 return view
-            if type(value) is list:
-                return _wrap(value, cls)
-            return value
+            return None
 
     return property(get, doc=f"The ``{name}`` field (None when absent).")
 
@@ -144,6 +178,12 @@ _new = object.__new__
 _set_data = ChatObject.__dict__["_data"].__set__  # the slot's own setter: no __setattr__ detour
 
 
+def _view(cls: Type[ChatObject], data: Dict[str, Any]) -> Any:
+    view = _new(cls)
+    _set_data(view, data)
+    return view
+
+
 class Function(ChatObject):
     """``tool_calls[i].function``: ``name`` and ``arguments`` (a JSON string)."""
 
@@ -163,6 +203,8 @@ class ToolCall(ChatObject):
         id: Optional[str]
         type: Optional[str]
         function: Optional[Function]
+    else:
+        function = _field("function", Function)
 
 
 class Delta(ChatObject):
@@ -180,7 +222,7 @@ class Delta(ChatObject):
         role = _field("role")
         content = _field("content")
         reasoning_content = _field("reasoning_content")
-        tool_calls = _field("tool_calls", ToolCall)
+        tool_calls = _field("tool_calls", ToolCall, many=True)
 
 
 class Message(Delta):
@@ -220,6 +262,8 @@ class Usage(ChatObject):
         num_search_queries: Optional[int]
         reasoning_tokens: Optional[int]
         cost: Optional[ChatObject]
+    else:
+        cost = _field("cost", ChatObject)
 
 
 class SearchResult(ChatObject):
@@ -280,11 +324,10 @@ class _Completion(ChatObject):
             choices = []
             if type(value) is list:
                 for item in value:
-                    if type(item) is dict:
+                    if type(item) is dict:  # anything else is left out (see the module docstring)
                         view = _new(Choice)
                         _set_data(view, item)
-                        item = view
-                    choices.append(item)
+                        choices.append(view)
             _set_choices(self, choices)
         return choices
 
@@ -293,6 +336,8 @@ class _Completion(ChatObject):
         model = _field("model")
         object = _field("object")
         usage = _field("usage", Usage)
+        search_results = _field("search_results", SearchResult, many=True)
+        images = _field("images", Image, many=True)
 
 
 _set_choices = _Completion.__dict__["_choices"].__set__

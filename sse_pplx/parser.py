@@ -84,6 +84,8 @@ _BLANK = b"\n\n"
 _DATA_SP = b"data: "
 _NEXT_DATA = b"\n\ndata: "
 _EMPTY = b""
+# Events of more data lines than this are joined in slices (see SSEParser._event).
+_JOIN_SLICE = 1024
 
 
 def _text(raw: bytes) -> str:
@@ -251,7 +253,12 @@ class SSEParser(LineSplitter, _Yields["_E"]):
         ``feed()`` raises :class:`ParserTerminated` until :meth:`reset`.
         Closing twice does nothing more.
         """
-        if self._terminated and not self._buf and not self._data:
+        if self._terminated:
+            # Closed already, or after a LimitExceeded: what the limit refused could never
+            # have been dispatched, so it is dropped, never made the incomplete_event.
+            self.truncated = self.truncated or bool(self._buf) or bool(self._data)
+            del self._buf[:]
+            self._clear_block()
             return []
         self._terminated = self._skip_lf = True
         partial = self._close_lines()
@@ -260,10 +267,10 @@ class SSEParser(LineSplitter, _Yields["_E"]):
             # Discarded input must not change the visible state.
             saved = (self.last_event_id, self.retry)
             if partial:
-                try:  # noqa: SIM105 - contextlib is not imported by the core
+                try:
                     self._field(partial, [])
                 except LimitExceeded:
-                    pass  # the cut-off line alone passes the event limit: keep what was complete
+                    self._data.pop()  # the cut-off line passes the event limit: keep what was complete
             if self._data:
                 self.incomplete_event = self._event()
             self.last_event_id, self.retry = saved
@@ -298,7 +305,15 @@ class SSEParser(LineSplitter, _Yields["_E"]):
         # "If the data buffer's last character is a U+000A LINE FEED (LF)
         # character, then remove the last character from the data buffer."
         # (Joining the values never adds that last LF in the first place.)
-        text = _text(data[0] if len(data) == 1 else _LF.join(data))
+        if len(data) == 1:
+            raw = data[0]
+        elif len(data) <= _JOIN_SLICE:
+            raw = _LF.join(data)
+        else:
+            # bytes.join allocates an 80-byte Py_buffer per piece: an event of a million
+            # empty data lines (max_event_bytes 1 MiB, 5 MiB sent) would take 80 MiB at once.
+            raw = _LF.join([_LF.join(data[i : i + _JOIN_SLICE]) for i in range(0, len(data), _JOIN_SLICE)])
+        text = _text(raw)
         return _new(_EVENT, (self._event_type or "message", text, self.last_event_id, self._block_retry))
 
     def _batch(self, batch: bytes) -> List[_E]:
