@@ -33,8 +33,9 @@ TIMEOUT = 300  # a guard against hangs, not an assertion
 SDIST_DIRS = ("sse_pplx", "tests", "benchmarks", "docs", "conformance", "fixtures")
 SDIST_FILES = ("pyproject.toml", "README.md", "tox.ini")
 
-#: Never copied from the checkout: tool state, build output, installed Node packages, bytecode.
-_NOT_SOURCE = ("__pycache__", "*.pyc", "node_modules", "dist", "build", "*.egg-info")
+#: Never copied from the checkout: tool state, build output, installed Node packages, bytecode,
+#: the Pyodide run's downloaded wheel (tests/pyodide/wheels, git-ignored).
+_NOT_SOURCE = ("__pycache__", "*.pyc", "node_modules", "dist", "build", "*.egg-info", "wheels")
 
 #: Planted in the copy; the sdist must leave them out (flit_core's defaults and our exclude list).
 JUNK = (
@@ -43,6 +44,7 @@ JUNK = (
     "conformance/node/node_modules/eventsource-parser/index.js",
     "tests/somewhere/node_modules/left-pad/index.js",
     "benchmarks/results/run.json",
+    "tests/pyodide/wheels/hypothesis-0-py3-none-any.whl",
 )
 
 
