@@ -157,6 +157,22 @@ class ChatObject:
         """The JSON object as decoded (a new top-level dict; nested values are shared)."""
         return dict(self._data)
 
+    def to_json(self, *, indent: Optional[int] = 2) -> str:
+        """The JSON object as text (the SDKs' ``to_json()``; ``indent=None`` for one line)."""
+        import json
+
+        return json.dumps(self._data, ensure_ascii=False, indent=indent)
+
+    # The pydantic names that code written for the official SDKs calls, with their plain meaning
+    # (no options: an unknown keyword is a TypeError, not silently ignored).
+    def model_dump(self) -> Dict[str, Any]:
+        """``to_dict()``, under the name pydantic models (the SDKs' objects) use."""
+        return self.to_dict()
+
+    def model_dump_json(self, *, indent: Optional[int] = None) -> str:
+        """``to_json(indent=None)``, under the name pydantic models use."""
+        return self.to_json(indent=indent)
+
     def __eq__(self, other: object) -> bool:
         if isinstance(other, ChatObject):
             return type(other) is type(self) and other._data == self._data

@@ -168,6 +168,19 @@ def test_chunks_are_read_only_and_to_dict_is_a_copy() -> None:
         c["id"] = "x"  # type: ignore[index]
 
 
+def test_the_sdks_dump_methods_give_the_json() -> None:
+    """Code written for the SDKs' pydantic objects calls model_dump() / to_json(): plain meanings here."""
+    payload = {"id": "r", "choices": [{"index": 0, "delta": {"content": "é"}}], "usage": {"total_tokens": 3}}
+    (c,) = all_ways(stream(json.dumps(payload)), lambda ch: list(sse_pplx.iter_chat_chunks(ch)), dicts)
+    assert c.model_dump() == c.to_dict() == payload
+    assert c.usage.model_dump() == {"total_tokens": 3}
+    assert json.loads(c.model_dump_json()) == payload
+    assert "\n" not in c.model_dump_json() and "é" in c.model_dump_json()
+    assert c.to_json() == json.dumps(payload, ensure_ascii=False, indent=2)
+    with pytest.raises(TypeError):
+        c.model_dump(exclude_none=True)  # type: ignore[call-arg]  # an option we do not have is not ignored
+
+
 def test_no_pydantic() -> None:
     out = _modules_after("import sse_pplx\nsse_pplx.collect_chat([b'data: {}\\n\\n'])")
     assert "pydantic" not in out
