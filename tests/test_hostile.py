@@ -426,7 +426,7 @@ def test_memory_bound_holds_for_the_measured_worst_shapes(name: str) -> None:
 
 def test_deltas_alternating_with_short_messages_cost_linear_work(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each chunk with a (non-cumulative) short message.content used to join all the text so far
-    to compare it: 80,000 such events took 1.8 s, 3.3x the time of 40,000.  The work is now
+    to compare it: 80,000 such events took 1.8 s, 2.8x the time of 40,000.  The work is now
     measured as the characters of accumulated text the comparisons read."""
     read = [0]
     text_of = chat_module.ChatStream._text
