@@ -26,7 +26,7 @@ from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Tuple
+    from typing import List, Tuple
 
 __all__ = ["ThinkSplitter"]
 
@@ -51,7 +51,9 @@ class ThinkSplitter:
     def __init__(self) -> None:
         self._state = _START
         self._held = ""  # text not yet attributed (a possible partial tag, or leading whitespace)
-        self._ws = ""  # reasoning whitespace held back: trailing, unless more reasoning follows
+        # Reasoning whitespace held back (trailing, unless more reasoning follows), in pieces:
+        # a run of whitespace-only deltas must not be re-copied at every delta (quadratic).
+        self._ws: List[str] = []
         self._reasoning_started = False
         self._answer_started = False
         #: A leading <think> was seen.
@@ -100,10 +102,17 @@ class ThinkSplitter:
             if not text:
                 return ""
             self._reasoning_started = True
-        text = self._ws + text
         body = text.rstrip()
-        self._ws = "" if last else text[len(body) :]
-        return body
+        if not body:
+            if last:
+                self._ws = []
+            else:
+                self._ws.append(text)
+            return ""
+        held = "".join(self._ws)
+        trailing = text[len(body) :]
+        self._ws = [trailing] if trailing and not last else []
+        return held + body
 
     def _answer(self, text: str) -> str:
         if not self._answer_started:

@@ -181,7 +181,10 @@ class APIError(SSEError):
         error = body.get("error", body) if isinstance(body, dict) else None
         fields = error if isinstance(error, dict) else {}
         code = fields.get("code")
-        self.code: Optional[str] = None if code is None else str(code)
+        # A string or a number (Perplexity sends 401, OpenAI "invalid_api_key"); any other JSON
+        # value (a hostile, deeply nested one included) is not a code.
+        is_code = isinstance(code, (str, int, float)) and not isinstance(code, bool)
+        self.code: Optional[str] = str(code) if is_code else None
         self.type: Optional[str] = fields.get("type") if isinstance(fields.get("type"), str) else None
         self.param: Optional[str] = fields.get("param") if isinstance(fields.get("param"), str) else None
 

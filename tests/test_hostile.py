@@ -441,3 +441,62 @@ def test_deltas_alternating_with_short_messages_cost_linear_work(monkeypatch: py
     r = collect_chat([pair * 2000])
     assert len(r.content) == 20_000 and r.warnings  # the deltas differ from the "cumulative" message
     assert read[0] <= 10 * len(r.content), read[0]
+
+
+def _think_cost(deltas: int) -> float:
+    """Seconds to split a reasoning block of one-space deltas (best of a few runs, gc off)."""
+    import gc
+    import time
+
+    from sse_pplx._reasoning import ThinkSplitter
+
+    best = float("inf")
+    for _ in range(3):
+        splitter = ThinkSplitter()
+        gc.collect()
+        gc.disable()
+        try:
+            start = time.perf_counter()
+            splitter.feed("<think>a")
+            for _ in range(deltas):
+                splitter.feed(" ")
+            splitter.feed("b</think>answer")
+            splitter.close()
+            best = min(best, time.perf_counter() - start)
+        finally:
+            gc.enable()
+    return best
+
+
+def test_whitespace_only_reasoning_deltas_cost_linear_time() -> None:
+    """Whitespace inside <think> is held back (it may be trailing); each whitespace-only delta used
+    to re-copy all of it: 40k/80k/160k such deltas took 1.1/2.7/9.1 s.  8x the deltas must cost
+    < 20x the time (linear gives about 8-10x, the quadratic version 40x and more): a ratio, never
+    an absolute time, measured twice before failing."""
+    from sse_pplx._reasoning import ThinkSplitter
+
+    splitter = ThinkSplitter()
+    pieces = [splitter.feed(d) for d in ("<think>a", " ", "\n", " ", "b", " ", "</think>", "answer")]
+    pieces.append(splitter.close())
+    assert "".join(r for r, _ in pieces) == "a \n b" and "".join(a for _, a in pieces) == "answer"
+    ratios = []
+    for _ in range(2):
+        small, large = _think_cost(25_000), _think_cost(200_000)
+        if large < 20 * small:
+            return
+        ratios.append(large / small)
+    raise AssertionError(f"8x the deltas took {ratios} x the time: not linear")
+
+
+def test_an_error_code_is_a_string_or_a_number_only() -> None:
+    """errors.py used to call str() on any JSON value as the code: a deeply nested one raised
+    RecursionError while the error was being built."""
+    from sse_pplx import APIError
+
+    deep: Any = "x"
+    for _ in range(100_000):
+        deep = [deep]
+    assert APIError("m", body={"error": {"code": deep}}).code is None
+    assert APIError("m", body={"error": {"code": True}}).code is None
+    assert APIError("m", body={"error": {"code": 401}}).code == "401"
+    assert APIError("m", body={"error": {"code": "invalid_api_key"}}).code == "invalid_api_key"
