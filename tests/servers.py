@@ -21,6 +21,7 @@ import struct
 import subprocess
 import threading
 import time
+from http import HTTPStatus
 from typing import Callable, Dict, List, Optional, Tuple
 
 CRLF = b"\r\n"
@@ -50,7 +51,7 @@ class Exchange:
             time.sleep(pause)
 
     def head(self, status: int = 200, headers: Optional[Dict[str, str]] = None, reason: str = "", chunked: bool = True):
-        lines = [f"HTTP/1.1 {status} {reason or _REASONS.get(status, 'Status')}"]
+        lines = [f"HTTP/1.1 {status} {reason or _phrase(status)}"]
         headers = dict(headers or {})
         if chunked:
             headers.setdefault("Transfer-Encoding", "chunked")
@@ -90,24 +91,13 @@ class Exchange:
         self.sock.close()
 
 
-_REASONS = {
-    200: "OK",
-    204: "No Content",
-    301: "Moved Permanently",
-    302: "Found",
-    303: "See Other",
-    307: "Temporary Redirect",
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    409: "Conflict",
-    422: "Unprocessable Entity",
-    429: "Too Many Requests",
-    500: "Internal Server Error",
-    502: "Bad Gateway",
-    503: "Service Unavailable",
-}
+def _phrase(status: int) -> str:
+    """The standard reason phrase (the stdlib's table, as conformance/serve.py uses), or "Status"."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Status"
+
 
 Handler = Callable[[Exchange], Optional[bool]]
 

@@ -16,6 +16,7 @@ import json
 import socket
 import time
 import tracemalloc
+from http import HTTPStatus
 
 import pytest
 
@@ -372,18 +373,6 @@ KINDS = {
     502: InternalServerError,
     503: InternalServerError,
 }
-PHRASES = {
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    409: "Conflict",
-    422: "Unprocessable Entity",
-    429: "Too Many Requests",
-    500: "Internal Server Error",
-    502: "Bad Gateway",
-    503: "Service Unavailable",
-}
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -403,14 +392,14 @@ def test_error_status_has_the_sdk_class_and_a_readable_message(mode, status, lea
         message = str(error)
         assert message.startswith(f"Error code: {status} - ")
         if body == "json":
-            assert f"{PHRASES[status]} (injected by conformance.faults)" in message
+            assert f"{HTTPStatus(status).phrase} (injected by conformance.faults)" in message
             assert error.body["error"]["code"] == status
             assert error.code == str(status)
         elif body == "fastapi":
             assert "body.model: field required" in message
             assert error.body["detail"][0]["msg"] == "field required"
         else:
-            assert f"{status} {PHRASES[status]} (an HTML page" in message
+            assert f"{status} {HTTPStatus(status).phrase} (an HTML page" in message
             assert "<" not in message
         assert SECRET not in message
     leaks.assert_clean()
