@@ -65,7 +65,7 @@ if TYPE_CHECKING:  # pragma: no cover
         aconnect,
         connect,
     )
-    from .transport import Timeout
+    from ._exchange import Timeout
 
 __all__ = [
     "DEFAULT_MAX_EVENT_BYTES",
@@ -144,7 +144,7 @@ _LAZY = {
     "Stream": "client",
     "aconnect": "client",
     "connect": "client",
-    "Timeout": "transport",
+    "Timeout": "_exchange",
 }
 
 

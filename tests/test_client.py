@@ -16,7 +16,7 @@ from http import HTTPStatus
 
 import pytest
 
-import sse_pplx.client as client_module
+import sse_pplx._retry as retry_module
 from sse_pplx import (
     APIConnectionError,
     APIError,
@@ -57,8 +57,8 @@ GOOD = [
 @pytest.fixture(autouse=True)
 def _fast_backoff(monkeypatch):
     """Backoff delays shrink 100x so retry tests stay fast; the policy itself is tested separately."""
-    monkeypatch.setattr(client_module, "INITIAL_RETRY_DELAY", 0.005)
-    monkeypatch.setattr(client_module, "MAX_RETRY_DELAY", 0.08)
+    monkeypatch.setattr(retry_module, "INITIAL_RETRY_DELAY", 0.005)
+    monkeypatch.setattr(retry_module, "MAX_RETRY_DELAY", 0.08)
 
 
 def make(mode, url, **kw):
@@ -481,13 +481,13 @@ def test_a_retry_after_longer_than_a_minute_is_not_waited_for(mode):
 
 
 def test_backoff_policy():
-    assert client_module.backoff(0, rng=lambda: 0.0) == client_module.INITIAL_RETRY_DELAY
-    assert client_module.backoff(1, rng=lambda: 0.0) == 2 * client_module.INITIAL_RETRY_DELAY
-    assert client_module.backoff(50, rng=lambda: 0.0) == client_module.MAX_RETRY_DELAY
-    assert client_module.backoff(50, rng=lambda: 1.0) == 0.75 * client_module.MAX_RETRY_DELAY
-    assert client_module.should_retry(418, {}) is False
-    assert client_module.should_retry(504, {}) is True
-    assert client_module.retry_after({"retry-after": "soon"}) is None
+    assert retry_module.backoff(0, rng=lambda: 0.0) == retry_module.INITIAL_RETRY_DELAY
+    assert retry_module.backoff(1, rng=lambda: 0.0) == 2 * retry_module.INITIAL_RETRY_DELAY
+    assert retry_module.backoff(50, rng=lambda: 0.0) == retry_module.MAX_RETRY_DELAY
+    assert retry_module.backoff(50, rng=lambda: 1.0) == 0.75 * retry_module.MAX_RETRY_DELAY
+    assert retry_module.should_retry(418, {}) is False
+    assert retry_module.should_retry(504, {}) is True
+    assert retry_module.retry_after({"retry-after": "soon"}) is None
 
 
 # -- status errors -----------------------------------------------------------------------

@@ -21,7 +21,7 @@ from sse_pplx import (
     aconnect,
     connect,
 )
-from sse_pplx.client import EventStream
+from sse_pplx.eventsource import EventSource
 from tests.servers import LoopbackServer
 
 MODES = ["sync", "async"]
@@ -222,7 +222,7 @@ def test_limits_apply_to_the_stream(mode):
 
 
 def test_backoff_after_the_first_reconnection():
-    stream = EventStream.__new__(EventStream)
+    stream = EventSource.__new__(EventSource)
     stream.parser = type("P", (), {"retry": 1000})()
     stream.max_backoff = 5.0
     random.seed(1)

@@ -20,7 +20,7 @@ from http import HTTPStatus
 
 import pytest
 
-import sse_pplx.client as client_module
+import sse_pplx._retry as retry_module
 from conformance.serve import ReplayServer, Reply, Script
 from sse_pplx import (
     APIConnectionError,
@@ -78,8 +78,8 @@ TEXT = "Hello wörld"
 @pytest.fixture(autouse=True)
 def _fast_backoff(monkeypatch):
     """Backoff shrinks 100x; server-requested waits (Retry-After) are still honoured in full."""
-    monkeypatch.setattr(client_module, "INITIAL_RETRY_DELAY", 0.005)
-    monkeypatch.setattr(client_module, "MAX_RETRY_DELAY", 0.08)
+    monkeypatch.setattr(retry_module, "INITIAL_RETRY_DELAY", 0.005)
+    monkeypatch.setattr(retry_module, "MAX_RETRY_DELAY", 0.08)
 
 
 def make(mode, url, **kw):

@@ -1,0 +1,415 @@
+"""The ``chat.completions`` resource: ``create()``, and the chat streams it returns.
+
+One body for both clients: ``create`` builds a flow (:mod:`~sse_pplx._flows`) that sends
+the request with retries and reads a whole completion, or hands back a stream; the
+client's driver runs it, so ``Client`` returns the answer and ``AsyncClient`` an awaitable
+of it.  The reading of a stream is a flow too (:meth:`ChatStreamState.read`): bytes from
+the response to the sans-I/O :class:`~sse_pplx.chat.ChatDecoder`, chunks out as they are
+decoded, ``[DONE]`` then the connection kept for reuse, and the verdict at the end.
+:class:`Stream` and :class:`AsyncStream` are the two faces of that flow: iterate them.
+
+A stream that breaks keeps what it had: the error raised is an
+``APIConnectionError`` (``APITimeoutError`` for a stall, ``IncompleteStreamError`` for a
+body that ended before the answer did) carrying ``partial`` (the result so far),
+``last_event_id`` and ``attempts``, so ``except APIConnectionError`` retry loops written
+for the SDKs keep working and nothing received is lost.
+"""
+
+from __future__ import annotations
+
+import json
+
+from ._exchange import NOT_GIVEN
+from ._flows import Emit
+from ._retry import send
+from .chat import ChatResult
+from .chat import ChatStream as ChatDecoder  # TEMP until the rename lands
+from .chat_objects import ChatCompletion, ChatCompletionChunk
+from .errors import (
+    APIConnectionError,
+    APIError,
+    APIResponseValidationError,
+    IncompleteStreamError,
+    ProtocolError,
+    error_message,
+)
+from .events import ServerSentEvent
+from .transport import ASYNCIO, BLOCKING, AsyncResponse, Response
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any, AsyncIterator, Iterable, Iterator, List, Mapping, Optional
+
+    from ._exchange import ResponseCore, Timeout
+    from ._flows import Flow
+    from ._http import Request
+
+__all__ = ["AsyncStream", "ChatCompletions", "Stream"]
+
+
+class ChatCompletions:
+    """``client.chat.completions``: one body for the sync and the async client."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def create(
+        self,
+        *,
+        model: str,
+        messages: Iterable[Mapping[str, Any]],
+        stream: bool = False,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, Any]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        timeout: Any = NOT_GIVEN,
+        **params: Any,
+    ) -> Any:
+        """Create a chat completion: a :class:`Stream` (``AsyncStream``) with ``stream=True``,
+        else a ``ChatCompletion``; from ``AsyncClient``, an awaitable of either.
+
+        Any other keyword (``max_tokens``, ``temperature``, ``search_domain_filter``, ...) goes
+        into the body; ``extra_body`` is merged into it last.
+        """
+        client = self._client
+        body = {"model": model, "messages": list(messages), **params}
+        if stream:
+            body["stream"] = True
+        elif "stream" not in params:
+            body["stream"] = False
+        request, budget = client._build_request(
+            "/chat/completions", body, extra_body, stream=stream, headers=extra_headers, query=extra_query,
+            timeout=timeout,
+        )  # fmt: skip
+        return client._run(self._create(request, budget, stream))
+
+    def _create(self, request: Request, budget: Timeout, stream: bool) -> Flow[Any]:
+        client = self._client
+        transport = client._transport
+        response, attempts = yield from send(transport.core, request, budget, client.max_retries, client.api_key)
+        if not stream:
+            raw = yield from _read_body(response, attempts)
+            return _completion(response, raw, attempts)
+        kind = response.content_type
+        whole: Optional[bytes] = None
+        if kind == "application/json" or kind.endswith("+json"):
+            whole = yield from _read_body(response, attempts)  # a whole completion where a stream was asked for
+        elif kind not in ("text/event-stream", ""):
+            response.close()
+            raise APIResponseValidationError(
+                f"expected an event stream (text/event-stream), but the server sent {kind!r}",
+                response=response,
+                attempts=attempts,
+            )
+        face = AsyncStream if transport.driver is ASYNCIO else Stream
+        return face(response, client._new_decoder(), attempts, whole)
+
+
+def _read_body(response: ResponseCore, attempts: int) -> Flow[bytes]:
+    try:
+        return (yield from response.read_flow())
+    except APIConnectionError as exc:
+        exc.attempts = attempts
+        raise
+
+
+def _completion(response: ResponseCore, raw: bytes, attempts: int) -> ChatCompletion:
+    """A non-streamed answer: the JSON completion (or an event stream collected into one)."""
+    if response.content_type == "text/event-stream":
+        decoder = ChatDecoder()
+        decoder.feed(raw)
+        return decoder.close().to_completion()
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except ValueError as exc:
+        excerpt = raw[:200].decode("utf-8", "replace")
+        raise APIResponseValidationError(
+            f"the response is not JSON ({exc}): {excerpt!r}", response=response, body=excerpt, attempts=attempts
+        ) from None
+    if not isinstance(body, dict):
+        raise APIResponseValidationError(
+            "the response is not a JSON object", response=response, body=body, attempts=attempts
+        )
+    if body.get("error"):
+        raise APIError(error_message(body), body=body, attempts=attempts)
+    return ChatCompletion(body)
+
+
+# -- chat streams ----------------------------------------------------------------------
+
+
+class _ChatStreamState:
+    """What a chat stream knows, whichever face reads it (:class:`Stream`, :class:`AsyncStream`):
+    the response, the decoder, the verdict, the error it ended with; and :meth:`_chunks_flow`,
+    the flow that reads it."""
+
+    response: ResponseCore
+
+    def __init__(self, response: ResponseCore, decoder: ChatDecoder, attempts: int, whole: Optional[bytes]) -> None:
+        self.response = response
+        self._decoder = decoder
+        self._attempts = attempts
+        self._whole = whole  # a JSON completion sent where a stream was asked for
+        self._error: Optional[BaseException] = None
+        self._final: Optional[ChatResult] = None
+
+    @property
+    def result(self) -> ChatResult:
+        """Everything received so far (final once the stream has ended)."""
+        return self._final if self._final is not None else self._decoder.result
+
+    def _chunks_flow(self) -> Flow[None]:
+        """Emits chunks as they are decoded, until ``[DONE]`` or the end of the body."""
+        decoder = self._decoder
+        response = self.response
+        try:
+            if self._whole is not None:
+                yield Emit(self._whole_chunk())
+            while not decoder.done:
+                try:
+                    data = yield from response.read1_flow()
+                except APIConnectionError as exc:
+                    error = self._broken(exc)
+                    if error is None:
+                        return
+                    raise error from exc.__cause__
+                if not data:
+                    break
+                yield Emit(decoder.iter_feed(data))
+            if decoder.done:  # [DONE]: the end of the body is usually right behind it; keep the connection
+                yield from response.drain_flow()
+            self._end()
+        except GeneratorExit:
+            raise
+        except BaseException as exc:
+            if self._error is None:
+                self._failed(exc)
+            raise
+        finally:
+            response.close()
+
+    def _whole_chunk(self) -> List[ChatCompletionChunk]:
+        """A 200 with a whole JSON completion instead of a stream is taken as that completion, as one chunk."""
+        data, self._whole = self._whole or b"", None
+        text = data.decode("utf-8", "replace")
+        try:
+            body = json.loads(text)
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and isinstance(body.get("choices"), list):
+            # Give each choice a delta too, so that chunk.choices[0].delta.content works as for a stream.
+            for choice in body["choices"]:
+                if isinstance(choice, dict) and "delta" not in choice and isinstance(choice.get("message"), dict):
+                    choice["delta"] = choice["message"]
+            text = json.dumps(body)
+        chunk = self._decoder.feed_event(ServerSentEvent(text))
+        return [] if chunk is None else [chunk]
+
+    def _broken(self, exc: APIConnectionError) -> Optional[APIConnectionError]:
+        """The connection broke mid-stream: the error to raise, with the partial result, or None when
+        the answer had in fact finished (a ``finish_reason`` had come; only ``[DONE]`` was missing)."""
+        result = self._decoder.close()
+        exc.attempts = self._attempts
+        exc.last_event_id = self._decoder.last_event_id or None
+        if result.outcome != "truncated":
+            result.warnings.append(f"the connection broke after the answer had finished: {exc.message}")
+            self._final = result
+            return None
+        exc.partial = result
+        self._error = exc
+        return exc
+
+    def _end(self) -> None:
+        """The body ended (or ``[DONE]`` came): give the verdict; a truncated answer is an error."""
+        result = self._decoder.close()
+        self._final = result
+        if result.outcome == "truncated":
+            cut = self._decoder.parser.truncated and not result.salvaged
+            why = "the last event was cut off" if cut else "the body ended with no [DONE] and no finish_reason"
+            error = IncompleteStreamError(
+                f"the stream ended before the answer did: {why} ({len(result.content)} characters received)",
+                partial=result,
+                last_event_id=self._decoder.last_event_id or None,
+                attempts=self._attempts,
+            )
+            self._error = error
+            raise error
+
+    def _failed(self, exc: BaseException) -> None:
+        """A chat-layer error (an error event, a limit): remember it for get_final_completion()."""
+        if isinstance(exc, (APIError, ProtocolError)):
+            exc.attempts = self._attempts
+            exc.last_event_id = self._decoder.last_event_id or None
+        if self._final is None:
+            partial = getattr(exc, "partial", None)
+            self._final = partial if isinstance(partial, ChatResult) else self._decoder.result
+        self._error = exc
+
+    def _settle(self) -> None:
+        """The reader stopped: the connection is closed, what has arrived stays in ``result``."""
+        self.response.close()
+        if self._final is None:
+            self._final = self._decoder.result
+
+    def _final_completion(self) -> ChatResult:
+        """The result once the stream was read to its end (the error it ended with, re-raised)."""
+        if self._error is not None:
+            raise self._error
+        return self.result
+
+    def _collect_text(self, include_reasoning: bool) -> List[str]:
+        """A list the decoder appends the answer's text to (with ``include_reasoning``, the raw content)."""
+        pieces: List[str] = []
+        if include_reasoning:  # TEMP until the listener hook lands
+            self._decoder._on_raw = pieces.append
+        else:
+            self._decoder._on_content = pieces.append
+        return pieces
+
+    def __repr__(self) -> str:
+        state = "closed" if self.response.is_closed else "open"
+        return f"<{type(self).__name__} {state} {self.response.url} {self.result!r}>"
+
+    def __del__(self) -> None:
+        response = getattr(self, "response", None)
+        if response is not None:
+            response.close()
+
+
+def _take(pieces: List[str]) -> List[str]:
+    taken = pieces[:]
+    del pieces[:]
+    return taken
+
+
+class Stream(_ChatStreamState):
+    """A streamed chat completion: iterate it for ``ChatCompletionChunk`` objects.
+
+    Use it as a context manager (or call :meth:`close`) to release the connection; leaving
+    the loop early (``break``) closes it as well.  :meth:`get_final_completion` reads
+    whatever is left and returns the :class:`~sse_pplx.chat.ChatResult` (content,
+    reasoning, citations, search_results, usage, outcome).  :meth:`iter_text` yields just
+    the answer's text.
+
+    Raises (while iterating): :class:`~sse_pplx.errors.APIConnectionError` /
+    :class:`~sse_pplx.errors.APITimeoutError` if the connection breaks or stalls,
+    :class:`~sse_pplx.errors.IncompleteStreamError` if the body ends before the answer
+    did, :class:`~sse_pplx.errors.APIErrorEvent` for an error inside the stream -- each
+    with ``.partial``, the result so far.
+    """
+
+    response: Response
+
+    def __init__(self, response: Response, decoder: ChatDecoder, attempts: int, whole: Optional[bytes] = None) -> None:
+        super().__init__(response, decoder, attempts, whole)
+        self._iterator: Iterator[ChatCompletionChunk] = BLOCKING.iterate(self._chunks_flow())
+
+    def __iter__(self) -> Iterator[ChatCompletionChunk]:
+        # A generator of its own, so that leaving the loop (break, an exception) closes the
+        # connection at once instead of when the stream object is collected (openai/openai-python#969).
+        try:
+            yield from self._iterator
+        finally:
+            self.close()
+
+    def __next__(self) -> ChatCompletionChunk:
+        return next(self._iterator)
+
+    def iter_text(self, *, include_reasoning: bool = False) -> Iterator[str]:
+        """The answer's text as it streams (with ``include_reasoning``, the raw content, ``<think>`` included)."""
+        pieces = self._collect_text(include_reasoning)
+        try:
+            for _ in self._iterator:
+                yield from _take(pieces)
+            yield from _take(pieces)
+        finally:
+            self.close()
+
+    @property
+    def text_stream(self) -> Iterator[str]:
+        """``for text in stream.text_stream``: the answer's text as it streams."""
+        return self.iter_text()
+
+    def get_final_completion(self) -> ChatResult:
+        """Read the rest of the stream and return the result (re-raises the error the stream ended with)."""
+        for _ in self._iterator:
+            pass
+        return self._final_completion()
+
+    def until_done(self) -> Stream:
+        """Read the rest of the stream (the SDKs' name); returns the stream."""
+        self.get_final_completion()
+        return self
+
+    def close(self) -> None:
+        """Stop now: the connection is closed, what has arrived stays in ``result``."""
+        self._iterator.close()  # type: ignore[attr-defined]
+        self._settle()
+
+    def __enter__(self) -> Stream:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class AsyncStream(_ChatStreamState):
+    """The asyncio face of :class:`Stream`: ``async for``, ``async with``, ``await get_final_completion()``."""
+
+    response: AsyncResponse
+
+    def __init__(
+        self, response: AsyncResponse, decoder: ChatDecoder, attempts: int, whole: Optional[bytes] = None
+    ) -> None:
+        super().__init__(response, decoder, attempts, whole)
+        self._iterator: AsyncIterator[ChatCompletionChunk] = ASYNCIO.iterate(self._chunks_flow())
+
+    async def __aiter__(self) -> AsyncIterator[ChatCompletionChunk]:
+        # Its own generator, so that leaving the loop closes the connection (see Stream.__iter__).
+        try:
+            async for chunk in self._iterator:
+                yield chunk
+        finally:
+            await self.close()
+
+    async def __anext__(self) -> ChatCompletionChunk:
+        return await self._iterator.__anext__()
+
+    async def iter_text(self, *, include_reasoning: bool = False) -> AsyncIterator[str]:
+        """The answer's text as it streams."""
+        pieces = self._collect_text(include_reasoning)
+        try:
+            async for _ in self._iterator:
+                for piece in _take(pieces):
+                    yield piece
+            for piece in _take(pieces):
+                yield piece
+        finally:
+            await self.close()
+
+    @property
+    def text_stream(self) -> AsyncIterator[str]:
+        return self.iter_text()
+
+    async def get_final_completion(self) -> ChatResult:
+        """Read the rest of the stream and return the result (re-raises the error the stream ended with)."""
+        async for _ in self._iterator:
+            pass
+        return self._final_completion()
+
+    async def until_done(self) -> AsyncStream:
+        await self.get_final_completion()
+        return self
+
+    async def close(self) -> None:
+        """Stop now: the connection is closed, what has arrived stays in ``result``."""
+        await self._iterator.aclose()  # type: ignore[attr-defined]
+        self._settle()
+
+    aclose = close
+
+    async def __aenter__(self) -> AsyncStream:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()

@@ -1,0 +1,304 @@
+"""``connect`` / ``aconnect``: any Server-Sent Events endpoint, with EventSource-style reconnection.
+
+WHATWG HTML §9.2 (server-sent events): the stream is opened (§9.2.3), interpreted by
+:class:`~sse_pplx.parser.SSEParser` (§9.2.6), and with ``reconnect=True`` re-established
+as a browser's ``EventSource`` does (§9.2.3 "reestablish the connection"): after the
+server's ``retry`` time, sending ``Last-Event-ID``; HTTP 204 stops it for good; another
+status, or a Content-Type that is not ``text/event-stream``, fails the connection.
+
+The decisions are one flow (:meth:`EventSource.events`) that both faces run:
+:class:`EventStream` through the blocking driver, :class:`AsyncEventStream` through the
+asyncio one.  Options are keyword-only and validated once, in :class:`EventSource`.
+"""
+
+from __future__ import annotations
+
+import json as _json
+import random
+import time
+
+from ._exchange import DEFAULT_TIMEOUT, as_timeout
+from ._flows import Emit, Sleep
+from ._http import Request, merge_headers
+from ._retry import log, read_error_body, status_error
+from .errors import APIConnectionError, APIResponseValidationError, UsageError
+from .events import ServerSentEvent
+from .parser import DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_LINE_BYTES, SSEParser
+from .transport import ASYNCIO, BLOCKING, AsyncTransport, Transport
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover
+    import ssl
+    from typing import Any, AsyncIterator, Callable, Iterator, Mapping, Optional, Union
+
+    from ._exchange import Timeout
+    from ._flows import Flow
+    from .events import Comment
+
+    Item = Union[ServerSentEvent, Comment]
+
+
+__all__ = ["AsyncEventStream", "EventSource", "EventStream", "aconnect", "connect"]
+
+#: The EventSource default reconnection time, before the server sends ``retry:``.
+DEFAULT_RECONNECT_MS = 3000
+#: A connection that stayed up this long resets the reconnection backoff (LaunchDarkly's rule,
+#: against the reconnect storms of sanity-io/client#1236).
+HEALTHY_AFTER = 60.0
+
+
+class EventSource:
+    """One SSE consumer's options and state, and :meth:`events`, the flow that reads it (sans-I/O);
+    :class:`EventStream` and :class:`AsyncEventStream` are its two faces."""
+
+    #: The transport this face's driver runs on (set by each face).
+    _transport_class: Callable[..., Any] = Transport
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        method: str = "GET",
+        headers: Optional[Mapping[str, Optional[str]]] = None,
+        json: Any = None,
+        data: Optional[bytes] = None,
+        timeout: Union[float, Timeout, None] = DEFAULT_TIMEOUT,
+        reconnect: bool = False,
+        max_reconnects: Optional[int] = None,
+        last_event_id: str = "",
+        retry_ms: int = DEFAULT_RECONNECT_MS,
+        max_backoff: float = 30.0,
+        comments: bool = False,
+        ssl_context: Optional[ssl.SSLContext] = None,
+        ca_bundle: Optional[str] = None,
+        proxy: Union[str, bool, None] = None,
+        trust_env: bool = True,
+        max_line_bytes: Optional[int] = DEFAULT_MAX_LINE_BYTES,
+        max_event_bytes: Optional[int] = DEFAULT_MAX_EVENT_BYTES,
+    ) -> None:
+        if retry_ms < 0 or max_backoff < 0:
+            raise UsageError("retry_ms and max_backoff must not be negative")
+        body = data
+        base = {"Accept": "text/event-stream", "Cache-Control": "no-cache", "Accept-Encoding": "identity"}
+        if json is not None:
+            if data is not None:
+                raise UsageError("give json= or data=, not both")
+            body = _json.dumps(json, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            base["Content-Type"] = "application/json"
+        self._headers = merge_headers(base, headers)
+        self._request = Request(method, url, self._headers, body)  # validates now
+        self._closed = True  # until the transport exists (a failed __init__ has nothing to close)
+        self._transport = self._transport_class(
+            ssl_context=ssl_context, ca_bundle=ca_bundle, proxy=proxy, trust_env=trust_env
+        ).core
+        self.url = url
+        self.timeout = as_timeout(timeout)
+        self.reconnect = reconnect
+        self.max_reconnects = max_reconnects
+        self.max_backoff = max_backoff
+        self.parser: SSEParser[Any] = SSEParser(
+            comments=comments, max_line_bytes=max_line_bytes, max_event_bytes=max_event_bytes
+        )
+        if last_event_id:
+            self.parser.last_event_id = last_event_id
+        #: The id of the last event delivered: what a reconnection sends as ``Last-Event-ID``
+        #: (the spec's "last event ID string", set when an event is dispatched).
+        self.last_event_id = last_event_id
+        if self.parser.retry is None:
+            self.parser.retry = retry_ms
+        self.response: Any = None
+        #: How many times the stream reconnected.
+        self.reconnects = 0
+        self._closed = False
+        #: What the face iterates: the events flow run by its driver (nothing is sent before the first step).
+        self._iterator = self._iterate()
+
+    def _iterate(self) -> Any:
+        raise NotImplementedError  # each face runs events() through its driver
+
+    def _next_request(self) -> Request:
+        headers = [(name, value) for name, value in self._headers if name.lower() != "last-event-id"]
+        if self.last_event_id:
+            headers.append(("Last-Event-ID", self.last_event_id))
+        return Request(self._request.method, self._request.url, headers, self._request.body)
+
+    def _delay(self, failures: int) -> float:
+        """First reconnection after the server's ``retry`` exactly, as a browser does; then
+        exponential backoff from it, capped at ``max_backoff``, with jitter."""
+        base = (self.parser.retry or 0) / 1000.0
+        if failures <= 1:
+            return base
+        delay = min(self.max_backoff, max(base, 0.1) * 2.0 ** min(failures - 1, 30))
+        return delay * (0.5 + 0.5 * random.random())
+
+    def events(self) -> Flow[None]:
+        """Emits events as they arrive, reconnecting when asked to."""
+        parser = self.parser
+        failures = 0
+        attempts = 0
+        while True:
+            attempts += 1
+            error: Optional[APIConnectionError] = None
+            try:
+                response = self.response = yield from self._transport.open(self._next_request(), self.timeout)
+            except APIConnectionError as exc:
+                error = exc
+            else:
+                status = response.status_code
+                if status == 204:  # "HTTP 204 No Content ... must prevent the user agent from reconnecting"
+                    response.close()
+                    return
+                if status != 200:
+                    raw = yield from read_error_body(response)
+                    raise status_error(response, raw, attempts)
+                if response.content_type != "text/event-stream":
+                    response.close()
+                    raise APIResponseValidationError(
+                        f"expected text/event-stream, got {response.content_type or 'no Content-Type'!r}",
+                        response=response,
+                        attempts=attempts,
+                    )
+                parser.reset()
+                parser.last_event_id = self.last_event_id  # "set the last event ID buffer to the last event ID string"
+                opened = time.monotonic()
+                error = yield from self._read(response)
+                if time.monotonic() - opened >= HEALTHY_AFTER:
+                    failures = 0
+            if not self.reconnect or (self.max_reconnects is not None and self.reconnects >= self.max_reconnects):
+                if error is None:
+                    return
+                error.attempts = attempts
+                error.last_event_id = self.last_event_id or None
+                if parser.truncated:
+                    error.events = [] if parser.incomplete_event is None else [parser.incomplete_event]
+                raise error
+            failures += 1
+            self.reconnects += 1
+            delay = self._delay(failures)
+            log.info("%s: reconnecting in %.2f s (%s)", self.url, delay, error.message if error else "end of stream")
+            yield Sleep(delay)
+
+    def _read(self, response: Any) -> Flow[Optional[APIConnectionError]]:
+        """One connection's events; the error that ended it, or None for the end of the body."""
+        parser = self.parser
+        try:
+            while True:
+                try:
+                    data = yield from response.read1_flow()
+                except APIConnectionError as exc:
+                    return exc
+                if not data:
+                    return None
+                events = parser.feed(data)
+                if events:
+                    for event in reversed(events):
+                        if type(event) is ServerSentEvent:
+                            self.last_event_id = event.id
+                            break
+                    yield Emit(events)
+        finally:
+            parser.close()
+            response.close()
+
+    @property
+    def retry(self) -> Optional[int]:
+        """The reconnection time in ms (the server's ``retry:`` once sent)."""
+        return self.parser.retry
+
+    def _shut(self) -> None:
+        """Stop: the connection and the transport's idle connections are closed."""
+        self._closed = True
+        if self.response is not None:
+            self.response.close()
+        self._transport.close()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.url} last_event_id={self.last_event_id!r} reconnects={self.reconnects}>"
+
+    def __del__(self) -> None:
+        if not getattr(self, "_closed", True):
+            self._shut()
+
+
+class EventStream(EventSource):
+    """``connect(url, ...)``: consume any Server-Sent Events endpoint, ``for event in connect(url): ...``.
+
+    Nothing is sent until iteration starts.  With ``reconnect=True`` the stream behaves like
+    a browser's ``EventSource``: when the connection drops (or the body ends) it reconnects
+    after the server's ``retry`` (``retry_ms`` until the server sends one), sending
+    ``Last-Event-ID``; repeated failures back off exponentially up to ``max_backoff``
+    seconds with jitter, and the backoff resets once a connection has stayed up for a
+    minute.  HTTP 204 ends the stream; another status, or a Content-Type other than
+    ``text/event-stream``, fails at once with a typed error (as the browser fails the
+    connection).  Without ``reconnect`` (the default: a POST is not silently re-sent), a
+    broken connection raises :class:`~sse_pplx.errors.APIConnectionError` carrying
+    ``last_event_id`` and any cut-off event in ``events``.  Close it (or use ``with``) to stop.
+    """
+
+    _transport_class = Transport
+    _iterator: Iterator[Item]
+
+    def _iterate(self) -> Iterator[Item]:
+        try:
+            yield from BLOCKING.iterate(self.events())
+        finally:
+            self._shut()
+
+    def __iter__(self) -> Iterator[Item]:
+        return self._iterator
+
+    def __next__(self) -> Item:
+        return next(self._iterator)
+
+    def close(self) -> None:
+        """Stop: the connection is closed at once."""
+        if not self._closed:
+            self._shut()
+            self._iterator.close()  # type: ignore[attr-defined]
+
+    def __enter__(self) -> EventStream:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class AsyncEventStream(EventSource):
+    """``aconnect(url, ...)``: the asyncio face of :class:`EventStream`, ``async for event in aconnect(url)``."""
+
+    _transport_class = AsyncTransport
+    _iterator: AsyncIterator[Item]
+
+    async def _iterate(self) -> AsyncIterator[Item]:
+        try:
+            async for event in ASYNCIO.iterate(self.events()):
+                yield event
+        finally:
+            self._shut()
+
+    def __aiter__(self) -> AsyncIterator[Item]:
+        return self._iterator
+
+    async def __anext__(self) -> Item:
+        return await self._iterator.__anext__()
+
+    async def close(self) -> None:
+        """Stop: the connection is closed at once."""
+        if not self._closed:
+            self._shut()
+            await self._iterator.aclose()  # type: ignore[attr-defined]
+
+    aclose = close
+
+    async def __aenter__(self) -> AsyncEventStream:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+
+#: ``connect(url, *, method="GET", headers=None, json=None, data=None, timeout=..., reconnect=False, ...)``:
+#: the options are :class:`EventSource`'s, and the stream it returns is an :class:`EventStream`.
+connect = EventStream
+#: ``aconnect(url, ...)``: the same options; an :class:`AsyncEventStream`.
+aconnect = AsyncEventStream
