@@ -1,8 +1,11 @@
-"""Shared fixtures: a throwaway CA, a clean proxy environment, and a leak check."""
+"""Shared fixtures: a throwaway CA, a clean proxy environment, a leak check, fast retries, and
+``mode``: one test body for the sync and the async API (tests/modes.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import inspect
 import math
 import os
 import threading
@@ -10,6 +13,8 @@ import time
 
 import pytest
 
+import sse_pplx.client
+from tests.modes import MODES, Mode
 from tests.servers import make_ca, open_fds
 
 _PROXY_VARS = (
@@ -38,15 +43,32 @@ def certs(tmp_path_factory):
     return make_ca(str(tmp_path_factory.mktemp("ca")))
 
 
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 class LeakCheck:
-    """File descriptors and threads before and after: what a test opened it must have closed."""
+    """File descriptors and threads before and after: what a test opened it must have closed.
+
+    Called inside a running event loop (an async test body), the check waits until the loop has
+    closed (its own file descriptors and executor threads are not the test's): it runs right
+    after the test coroutine, and at the latest when the fixture is torn down."""
 
     def __init__(self):
         gc.collect()
         self.fds = open_fds()
         self.threads = threading.active_count()
+        self.deferred = None
 
     def assert_clean(self, timeout: float = 3.0):
+        if _loop_running():
+            self.deferred = timeout
+            return
+        self.deferred = None
         deadline = time.monotonic() + timeout
         while True:
             gc.collect()
@@ -57,10 +79,51 @@ class LeakCheck:
                 raise AssertionError(f"leaked: fds {self.fds} -> {fds}, threads {self.threads} -> {threads}")
             time.sleep(0.02)
 
+    def check_deferred(self):
+        """The check an async test body asked for, now that its event loop has closed."""
+        if self.deferred is not None:
+            self.assert_clean(self.deferred)
+
 
 @pytest.fixture
 def leaks():
-    return LeakCheck()
+    check = LeakCheck()
+    yield check
+    check.check_deferred()
+
+
+@pytest.fixture(params=MODES)
+def mode(request):
+    """The sync or the async API (test ids ``[sync]`` / ``[async]``): see tests/modes.py."""
+    return Mode(request.param)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem):
+    """``async def`` tests: run by ``mode.run`` when they take ``mode`` (by hand, without an event
+    loop, in the sync mode), else by ``asyncio.run``; then the leak check they asked for."""
+    function = pyfuncitem.obj
+    if not inspect.iscoroutinefunction(function):
+        return None
+    funcargs = pyfuncitem.funcargs
+    main = function(**{name: funcargs[name] for name in pyfuncitem._fixtureinfo.argnames})
+    chosen = funcargs.get("mode")
+    if isinstance(chosen, Mode):
+        chosen.run(main)
+    else:
+        asyncio.run(main)
+    leaks = funcargs.get("leaks")
+    if isinstance(leaks, LeakCheck):
+        leaks.check_deferred()
+    return True
+
+
+@pytest.fixture
+def fast_backoff(monkeypatch):
+    """Retry backoff shrinks 100x (at most 0.08 s) so that retry tests stay fast; the policy itself
+    is tested on its own, and server-requested waits (Retry-After) are still honoured in full."""
+    monkeypatch.setattr(sse_pplx.client, "INITIAL_RETRY_DELAY", 0.005)
+    monkeypatch.setattr(sse_pplx.client, "MAX_RETRY_DELAY", 0.08)
 
 
 def pytest_collection_finish(session):

@@ -22,7 +22,7 @@ import subprocess
 import threading
 import time
 from http import HTTPStatus
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
 CRLF = b"\r\n"
 
@@ -342,6 +342,47 @@ def gzip_stream(pieces: List[bytes]) -> List[bytes]:
     return out
 
 
+def unused_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (bound, then closed again)."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()  # nothing listens there now
+    return port
+
+
+@contextlib.contextmanager
+def silent_listener() -> Iterator[int]:
+    """A TCP listener on 127.0.0.1 that never answers (the kernel completes the handshake, nothing
+    reads): yields its port."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        listener.close()
+
+
+def watching_server(*events: bytes) -> Tuple[LoopbackServer, threading.Event]:
+    """A server that streams ``events`` (one chunk each, no end), then sets the event it returns
+    as soon as the client has closed the connection."""
+    closed = threading.Event()
+
+    def handler(ex: Exchange) -> None:
+        ex.head(200, {"Content-Type": "text/event-stream"})
+        for event in events:
+            ex.chunk(event)
+        ex.sock.settimeout(5)
+        try:
+            if ex.sock.recv(1) == b"":
+                closed.set()
+        except OSError:
+            closed.set()
+
+    return LoopbackServer(handler), closed
+
+
 def open_fds() -> int:
     return len(os.listdir("/proc/self/fd"))
 
@@ -374,5 +415,8 @@ __all__ = [
     "gzip_stream",
     "make_ca",
     "open_fds",
+    "silent_listener",
     "sse",
+    "unused_port",
+    "watching_server",
 ]
