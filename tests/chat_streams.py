@@ -11,8 +11,9 @@ forms, ...) are derived from the same payloads.
 
 Every chat test that feeds bytes does it through :func:`all_ways` (or its two shorthands
 :func:`collect_all_ways` and :func:`raises_all_ways`), which uses
-:func:`tests.feeding.iter_chunkings` to feed the stream whole, byte by byte, at every
-split point (sampled for long streams) and in seeded random chunkings, and asserts that
+:func:`tests.feeding.iter_chunkings` (the conformance kit's chunkings) to feed the stream
+whole, byte by byte, at every split point (sampled for long streams), inside every multibyte
+character, between every CR and LF, and in seeded random chunkings, and asserts that
 every chunking gives the same result: read boundaries fall anywhere in real streams
 (perplexity-wire.md F11, perplexityai/api-discussion#175).
 """
@@ -25,7 +26,7 @@ import json
 from typing import Any, Callable, Iterable, List, Sequence, Tuple, TypeVar, Union
 
 import sse_pplx
-from tests.feeding import iter_chunkings
+from tests.feeding import describe, iter_chunkings
 
 T = TypeVar("T")
 
@@ -471,11 +472,6 @@ def stream(*payloads: str, eol: str = "lf", done: bool = False, tail: str = "bla
 # --------------------------------------------------------------------------------------
 
 
-def _describe(name: str, chunks: Sequence[bytes]) -> str:
-    shown = list(chunks) if len(chunks) <= 6 else [*chunks[:3], b"...", *chunks[-2:]]
-    return f"{name}: {len(chunks)} chunks {shown!r}"
-
-
 def plain(value: Any) -> Any:
     """Chat objects and records to plain JSON data, for comparisons."""
     return json.loads(json.dumps(value, default=lambda o: o.to_dict() if hasattr(o, "to_dict") else repr(o)))
@@ -512,13 +508,13 @@ def all_ways(data_: bytes, run: Callable[[List[bytes]], T], key: Callable[[T], A
         try:
             out = run(chunks)
         except Exception as exc:
-            raise AssertionError(f"{_describe(name, chunks)}: raised {type(exc).__name__}: {exc}") from exc
+            raise AssertionError(f"{describe(name, chunks)}: raised {type(exc).__name__}: {exc}") from exc
         k = key(out)
         if ref_name == "":
             ref, ref_name, first = k, name, out
         elif k != ref:
             raise AssertionError(
-                f"chunking changed the result\n{_describe(name, chunks)}:\n  {k!r}\n'{ref_name}':\n  {ref!r}"
+                f"chunking changed the result\n{describe(name, chunks)}:\n  {k!r}\n'{ref_name}':\n  {ref!r}"
             )
     return first
 
@@ -548,20 +544,20 @@ def raises_all_ways(
         try:
             run(chunks)
         except exc_type as exc:
-            assert type(exc) is exc_type, f"{_describe(name, chunks)}: {type(exc).__name__}, not {exc_type.__name__}"
+            assert type(exc) is exc_type, f"{describe(name, chunks)}: {type(exc).__name__}, not {exc_type.__name__}"
             k = exc_key(exc)
             if ref_name == "":
                 ref, ref_name, first = k, name, exc
             elif k != ref:
                 raise AssertionError(
-                    f"chunking changed the failure\n{_describe(name, chunks)}:\n  {k!r}\n'{ref_name}':\n  {ref!r}"
+                    f"chunking changed the failure\n{describe(name, chunks)}:\n  {k!r}\n'{ref_name}':\n  {ref!r}"
                 ) from exc
             continue
         except Exception as exc:
             raise AssertionError(
-                f"{_describe(name, chunks)}: raised {type(exc).__name__}: {exc}, expected {exc_type.__name__}"
+                f"{describe(name, chunks)}: raised {type(exc).__name__}: {exc}, expected {exc_type.__name__}"
             ) from exc
-        raise AssertionError(f"{_describe(name, chunks)}: did not raise {exc_type.__name__}")
+        raise AssertionError(f"{describe(name, chunks)}: did not raise {exc_type.__name__}")
     return first
 
 

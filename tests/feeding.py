@@ -4,14 +4,19 @@ Chunk boundaries must never change what the parser produces (docs/parser-contrac
 "Any chunking of the same bytes gives the same events and final state").  Bugs of exactly
 this class recur in peer libraries (rexxars/eventsource-parser#17, a CRLF split across
 chunks; btubbs/sseclient#38, UTF-8 split across reads; psf/requests#3980), so no parser
-test feeds a stream only one way: :func:`feed_all_ways` feeds it
+test feeds a stream only one way: :func:`feed_all_ways` feeds it, in the chunkings of the
+conformance kit (:func:`conformance.chunkings.strategies`, the one chunking helper of the
+repository),
 
 * whole,
 * byte by byte,
 * split at every single split point into two chunks (inputs up to ``EXHAUSTIVE_LIMIT``
-  bytes; longer inputs get a seeded sample of split points plus seeded random chunkings),
+  bytes; longer inputs get a seeded sample of split points and fixed chunk sizes),
 * split at every pair of split points into three chunks (inputs up to
   ``THREE_WAY_LIMIT`` bytes),
+* split inside every multibyte UTF-8 character and between every CR and LF (at most
+  ``SAMPLED_SPLITS`` of each, evenly spread, on long inputs),
+* in seeded random chunkings,
 
 and asserts that every way yields the same items and the same final state.
 
@@ -24,10 +29,10 @@ written from the specification only, never from the implementation.
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence, Union
 
+from conformance.chunkings import strategies
 from sse_pplx import Comment, ServerSentEvent, SSEParser
 
 Item = Union[ServerSentEvent, Comment]
@@ -36,10 +41,11 @@ Item = Union[ServerSentEvent, Comment]
 EXHAUSTIVE_LIMIT = 300
 #: Inputs up to this many bytes are also split at every pair of split points.
 THREE_WAY_LIMIT = 40
-#: For longer inputs: how many sampled split points and random chunkings.
+#: For longer inputs: how many sampled split points (and at most how many cuts inside
+#: multibyte characters, and between CR and LF); the random chunkings and the fixed sizes.
 SAMPLED_SPLITS = 96
 RANDOM_CHUNKINGS = 24
-_SEED = 20240229
+FIXED_SIZES = (2, 3, 7, 64, 1000, 4096)
 
 
 @dataclass(frozen=True)
@@ -80,53 +86,28 @@ class FeedResult:
 # --------------------------------------------------------------------------------------
 
 
-def _split(data: bytes, points: Sequence[int]) -> list[bytes]:
-    out: list[bytes] = []
-    prev = 0
-    for p in points:
-        out.append(data[prev:p])
-        prev = p
-    out.append(data[prev:])
-    return out
-
-
 def iter_chunkings(data: bytes) -> Iterator[tuple[str, list[bytes]]]:
     """Yield ``(name, chunks)`` for every way :func:`feed_all_ways` feeds ``data``.
 
-    ``b"".join(chunks) == data`` always holds.  Names say which chunking it is, so a
+    ``b"".join(chunks) == data`` always holds.  Names (``whole``, ``bytewise``, ``split@K``,
+    ``utf8@K``, ``crlf@K``, ``fixed@S``, ``random#N``...) say which chunking it is, so a
     failure message can name it.
     """
-    n = len(data)
-    yield "whole", [data]
-    yield "byte by byte", [data[i : i + 1] for i in range(n)]
-    if n <= EXHAUSTIVE_LIMIT:
-        for i in range(1, n):
-            yield f"split at {i}", _split(data, [i])
-        if n <= THREE_WAY_LIMIT:
-            for i in range(1, n):
-                for j in range(i + 1, n):
-                    yield f"split at {i} and {j}", _split(data, [i, j])
-        return
-    rng = random.Random(_SEED ^ n)
-    for i in sorted(rng.sample(range(1, n), min(SAMPLED_SPLITS, n - 1))):
-        yield f"split at {i}", _split(data, [i])
-    for size in (2, 3, 7, 64, 1000, 4096):
-        if size < n:
-            yield f"fixed chunks of {size}", [data[i : i + size] for i in range(0, n, size)]
-    for k in range(RANDOM_CHUNKINGS):
-        max_chunk = rng.choice([2, 5, 16, 100, max(2, n // 3)])
-        points: list[int] = []
-        pos = 0
-        while True:
-            pos += rng.randint(1, max_chunk)
-            if pos >= n:
-                break
-            points.append(pos)
-        yield f"random chunking #{k} (seed {_SEED ^ n}, points {points[:8]}...)", _split(data, points)
+    for chunking in strategies(
+        data,
+        exhaustive_limit=EXHAUSTIVE_LIMIT,
+        three_way_limit=THREE_WAY_LIMIT,
+        sampled_splits=SAMPLED_SPLITS,
+        max_targeted=SAMPLED_SPLITS,
+        fixed_sizes=FIXED_SIZES if len(data) > EXHAUSTIVE_LIMIT else (),
+        random_count=RANDOM_CHUNKINGS,
+    ):
+        yield chunking.name, chunking.chunks(data)
 
 
-def _describe(name: str, chunks: list[bytes]) -> str:
-    shown = chunks if len(chunks) <= 6 else [*chunks[:3], b"...", *chunks[-2:]]
+def describe(name: str, chunks: Sequence[bytes]) -> str:
+    """A chunking, shortly, for failure messages."""
+    shown = list(chunks) if len(chunks) <= 6 else [*chunks[:3], b"...", *chunks[-2:]]
     return f"{name}: {len(chunks)} chunks {shown!r}"
 
 
@@ -184,9 +165,9 @@ def feed_all_ways(data: bytes, **parser_kwargs: Any) -> FeedResult:
         try:
             result = feed_chunks(chunks, **parser_kwargs)
         except AssertionError as exc:
-            raise AssertionError(f"{_describe(name, chunks)}: {exc}") from exc
+            raise AssertionError(f"{describe(name, chunks)}: {exc}") from exc
         except Exception as exc:
-            raise AssertionError(f"{_describe(name, chunks)}: raised {type(exc).__name__}: {exc}") from exc
+            raise AssertionError(f"{describe(name, chunks)}: raised {type(exc).__name__}: {exc}") from exc
         if reference is None:
             reference, reference_name = result, name
             assert result.close_events == [], (
@@ -211,7 +192,7 @@ def feed_all_ways(data: bytes, **parser_kwargs: Any) -> FeedResult:
             ]
             raise AssertionError(
                 f"chunking changed the result for {data!r}\n"
-                f"{_describe(name, chunks)} differs from '{reference_name}':\n" + "\n".join(diffs)
+                f"{describe(name, chunks)} differs from '{reference_name}':\n" + "\n".join(diffs)
             )
     assert reference is not None
     return reference
@@ -249,18 +230,18 @@ def expect_raises_all_ways(data: bytes, exc_type: type[BaseException], **parser_
                 raised = exc
                 exc_events = getattr(exc, "events", None)
                 assert isinstance(exc_events, list), (
-                    f"{_describe(name, chunks)}: {type(exc).__name__}.events is {exc_events!r}"
+                    f"{describe(name, chunks)}: {type(exc).__name__}.events is {exc_events!r}"
                 )
                 got.extend(_check_items(exc_events, f"exc.events of feed() #{index}", comments))
                 break
             except Exception as exc:
                 raise AssertionError(
-                    f"{_describe(name, chunks)}: feed() #{index} raised {type(exc).__name__}: {exc}, "
+                    f"{describe(name, chunks)}: feed() #{index} raised {type(exc).__name__}: {exc}, "
                     f"expected {exc_type.__name__}"
                 ) from exc
-        assert raised is not None, f"{_describe(name, chunks)}: no feed() raised {exc_type.__name__}"
+        assert raised is not None, f"{describe(name, chunks)}: no feed() raised {exc_type.__name__}"
         assert type(raised) is exc_type, (
-            f"{_describe(name, chunks)}: raised {type(raised).__name__}, expected exactly {exc_type.__name__}"
+            f"{describe(name, chunks)}: raised {type(raised).__name__}, expected exactly {exc_type.__name__}"
         )
         result = RaisedResult(
             events=got,
@@ -273,7 +254,7 @@ def expect_raises_all_ways(data: bytes, exc_type: type[BaseException], **parser_
         elif result != reference:
             raise AssertionError(
                 f"chunking changed the failure for {data[:200]!r}...\n"
-                f"{_describe(name, chunks)}: {result!r}\n'{reference_name}': {reference!r}"
+                f"{describe(name, chunks)}: {result!r}\n'{reference_name}': {reference!r}"
             )
     assert reference is not None
     return reference

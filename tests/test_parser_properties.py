@@ -18,6 +18,7 @@ from typing import Any, Callable
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from conformance.strategies import chunkings
 from sse_pplx import LimitExceeded, ProtocolError, SSEParser
 from tests.feeding import (
     FeedResult,
@@ -79,25 +80,6 @@ def sse_ish_streams(draw: st.DrawFn) -> bytes:
         at = draw(st.integers(min_value=0, max_value=len(raw)))
         raw = raw[:at] + draw(st.sampled_from(INVALID)) + raw[at:]
     return raw
-
-
-def chunkings(data: bytes) -> st.SearchStrategy[list[bytes]]:
-    """A random chunking of ``data`` (the split points are drawn)."""
-    n = len(data)
-    if n < 2:
-        return st.just([data])
-    return st.lists(st.integers(min_value=1, max_value=n - 1), max_size=min(n, 30)).map(
-        lambda points: _split(data, sorted(set(points)))
-    )
-
-
-def _split(data: bytes, points: list[int]) -> list[bytes]:
-    out, prev = [], 0
-    for p in points:
-        out.append(data[prev:p])
-        prev = p
-    out.append(data[prev:])
-    return out
 
 
 @st.composite
