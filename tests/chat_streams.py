@@ -390,28 +390,15 @@ def raises_all_ways(
         def run(chunks: List[bytes]) -> Any:
             return sse_pplx.collect_chat(chunks, **kw)
 
-    ref: Any = None
-    ref_name = ""
-    first: Any = None
-    for name, chunks in iter_chunkings(data_):
+    def failing(chunks: List[bytes]) -> BaseException:
         try:
             run(chunks)
         except exc_type as exc:
-            assert type(exc) is exc_type, f"{describe(name, chunks)}: {type(exc).__name__}, not {exc_type.__name__}"
-            k = exc_key(exc)
-            if ref_name == "":
-                ref, ref_name, first = k, name, exc
-            elif k != ref:
-                raise AssertionError(
-                    f"chunking changed the failure\n{describe(name, chunks)}:\n  {k!r}\n'{ref_name}':\n  {ref!r}"
-                ) from exc
-            continue
-        except Exception as exc:
-            raise AssertionError(
-                f"{describe(name, chunks)}: raised {type(exc).__name__}: {exc}, expected {exc_type.__name__}"
-            ) from exc
-        raise AssertionError(f"{describe(name, chunks)}: did not raise {exc_type.__name__}")
-    return first
+            assert type(exc) is exc_type, f"{type(exc).__name__}, not {exc_type.__name__}"
+            return exc
+        raise AssertionError(f"did not raise {exc_type.__name__}")
+
+    return all_ways(data_, failing, exc_key)
 
 
 def source(chunks: Iterable[bytes]) -> Any:

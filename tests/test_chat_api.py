@@ -13,11 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 from typing import Any, Iterator, List
 
 import pytest
@@ -38,8 +34,8 @@ from tests.chat_streams import (
     stream,
 )
 from tests.feeding import reference_parse
+from tests.imports import modules_after
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 FINISH = chunk("", finish_reason="stop")
 
 CHAT_NAMES = [
@@ -183,7 +179,7 @@ def test_the_sdks_dump_methods_give_the_json() -> None:
 
 
 def test_no_pydantic() -> None:
-    out = _modules_after("import sse_pplx\nsse_pplx.collect_chat([b'data: {}\\n\\n'])")
+    out = modules_after("import sse_pplx\nsse_pplx.collect_chat([b'data: {}\\n\\n'])")
     assert "pydantic" not in out
 
 
@@ -737,27 +733,12 @@ def test_error_partial_to_dict_is_json() -> None:
 # --------------------------------------------------------------------------------------
 
 
-def _modules_after(code: str) -> set:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(REPO_ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    out = subprocess.run(
-        [sys.executable, "-c", code + "\nimport sys\nprint('\\n'.join(sorted(sys.modules)))"],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return set(out.stdout.split())
-
-
 def test_import_does_not_load_json_until_a_chat_name_is_used() -> None:
-    assert "json" not in _modules_after("pass"), "the interpreter preloads json; the test cannot decide"
-    loaded = _modules_after("import sse_pplx\nsse_pplx.SSEParser().feed(b'data: x\\n\\n')")
+    assert "json" not in modules_after("pass"), "the interpreter preloads json; the test cannot decide"
+    loaded = modules_after("import sse_pplx\nsse_pplx.SSEParser().feed(b'data: x\\n\\n')")
     assert "sse_pplx" in loaded and "json" not in loaded
     assert "sse_pplx.chat" not in loaded
-    used = _modules_after(
+    used = modules_after(
         "import sse_pplx\n"
         'r = sse_pplx.collect_chat([b\'data: {"choices":[{"index":0,"delta":{"content":"ok"},'
         '"finish_reason":"stop"}]}\\n\\n\'])\n'

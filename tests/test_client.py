@@ -11,7 +11,6 @@ import asyncio
 import email.utils
 import json
 import logging
-import threading
 import time
 from http import HTTPStatus
 
@@ -43,7 +42,7 @@ from sse_pplx import (
     UsageError,
 )
 from tests.modes import MESSAGES, complete
-from tests.servers import LoopbackServer, chunk_obj, gzip_stream, sse, watching_server
+from tests.servers import LoopbackServer, chunk_obj, gated_server, gzip_stream, sse, stalling_server, watching_server
 
 pytestmark = pytest.mark.usefixtures("fast_backoff")
 
@@ -144,23 +143,13 @@ async def test_text_iterator(mode):
 
 async def test_each_chunk_reaches_the_caller_before_the_server_sends_the_next(mode):
     """Time to first token: the server waits until the caller has the first chunk."""
-    got_first = threading.Event()
-    waited = []
-
-    def handler(ex):
-        ex.head(200, {"Content-Type": "text/event-stream"})
-        ex.chunk(GOOD[0])
-        waited.append(got_first.wait(10))
-        for event in GOOD[1:]:
-            ex.chunk(event)
-        ex.end()
-
-    with LoopbackServer(handler) as server:
+    server, gate = gated_server(GOOD)
+    with server:
         async with mode.enter(make(mode, server.url)) as client:
             stream = await mode.resolve(client.chat.completions.create(model="m", messages=MESSAGES, stream=True))
             async for _chunk in mode.iterate(stream):
-                got_first.set()
-    assert waited == [True]
+                gate.open()
+    assert gate.waited == [True]
 
 
 async def test_non_streamed_completion(mode):
@@ -255,16 +244,8 @@ async def test_reset_mid_stream_keeps_the_partial_answer(mode, leaks):
 
 
 async def test_a_stalled_stream_times_out_with_the_partial_answer(mode):
-    release = threading.Event()
-
-    def handler(ex):
-        ex.head(200, {"Content-Type": "text/event-stream"})
-        ex.chunk(GOOD[0])
-        release.wait(5)
-
-    with LoopbackServer(handler) as server:
+    with stalling_server(GOOD[0]) as server:
         out = await run(mode, server.url, timeout=Timeout(5, read=0.3))
-        release.set()
     error = out["error"]
     assert isinstance(error, APITimeoutError)
     assert error.phase == "idle"
@@ -520,14 +501,8 @@ async def test_the_api_key_is_never_shown(mode, caplog):
 
 
 async def test_per_call_timeout_overrides_the_client(mode):
-    release = threading.Event()
-
-    def handler(ex):
-        release.wait(5)
-
-    with LoopbackServer(handler) as server:
+    with stalling_server(head=False) as server:
         out = await run(mode, server.url, timeout=0.3, client_kw={"max_retries": 0, "timeout": 30})
-        release.set()
     assert isinstance(out["error"], APITimeoutError)
 
 

@@ -69,20 +69,9 @@ def test_oracle_reports_comments_and_block_lines_when_asked() -> None:
     stream = b": one\ndata: a\n:two\n\n:\n"
     assert [e["data"] for e in Oracle().feed(stream)] == ["a"]
     oracle = Oracle(comments=True)
-    assert oracle.feed(stream) == [
-        {"comment": " one", "at": 5},
-        {"comment": "two", "at": 18},
-        {
-            "type": "message",
-            "data": "a",
-            "id": "",
-            "retry": None,
-            "last_event_id": "",
-            "reconnection_time": None,
-            "at": 19,
-        },
-        {"comment": "", "at": 21},
-    ]
+    found = oracle.feed(stream)
+    assert [(f.get("comment"), f["at"]) for f in found] == [(" one", 5), ("two", 18), (None, 19), ("", 21)]
+    assert (found[2]["type"], found[2]["data"]) == ("message", "a")
     assert oracle.block_lines == 1  # the last comment, after the blank line
     assert [e["data"] for e in parse(stream).events] == ["a"]  # parse() (the fixtures) has no comments
 

@@ -7,7 +7,6 @@ Each test that takes ``mode`` has one body and runs with ``connect`` and with ``
 from __future__ import annotations
 
 import random
-import threading
 
 from sse_pplx import (
     APIConnectionError,
@@ -20,7 +19,7 @@ from sse_pplx import (
     Timeout,
 )
 from sse_pplx.client import EventStream
-from tests.servers import LoopbackServer, unused_port
+from tests.servers import LoopbackServer, stalling_server, unused_port
 
 
 async def collect(mode, url, limit=None, **kw):
@@ -161,15 +160,8 @@ async def test_connection_refused_is_retried_when_reconnecting(mode):
 
 
 async def test_idle_timeout_applies(mode):
-    release = threading.Event()
-
-    def handler(ex):
-        ex.stream([b"data: one\n\n"], end=False)
-        release.wait(5)
-
-    with LoopbackServer(handler) as server:
+    with stalling_server(b"data: one\n\n") as server:
         events, error, _ = await collect(mode, server.url, timeout=Timeout(5, read=0.3))
-        release.set()
     assert [e.data for e in events] == ["one"]
     assert isinstance(error, APITimeoutError)
 

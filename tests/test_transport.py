@@ -17,7 +17,16 @@ import pytest
 
 from sse_pplx import APIConnectionError, APITimeoutError, UsageError
 from sse_pplx.transport import AsyncTransport, Request, Timeout, Transport
-from tests.servers import ConnectProxy, LoopbackServer, gzip_stream, silent_listener, unused_port, watching_server
+from tests.servers import (
+    ConnectProxy,
+    LoopbackServer,
+    gated_server,
+    gzip_stream,
+    silent_listener,
+    stalling_server,
+    unused_port,
+    watching_server,
+)
 
 BODY = [b"data: one\n\n", b"data: two\n\n", b"data: \xc3\xa9t\xc3\xa9\n\n"]
 
@@ -74,24 +83,13 @@ async def test_every_body_framing_is_read_whole(mode, framing, leaks):
 async def test_a_piece_is_delivered_before_the_server_sends_more(mode, compressed):
     """Short reads: the server sends one event and waits until the client has it. A client that
     waited for a buffer to fill (btubbs/sseclient#8) would leave the server waiting in vain."""
-    got_first = threading.Event()
-    waited = []
-
-    def handler(ex):
-        pieces = gzip_stream(BODY) if compressed else BODY
-        headers = {"Content-Type": "text/event-stream"}
-        if compressed:
-            headers["Content-Encoding"] = "gzip"
-        ex.head(200, headers)
-        ex.chunk(pieces[0])
-        waited.append(got_first.wait(10))
-        for piece in pieces[1:]:
-            ex.chunk(piece)
-        ex.end()
-
-    with LoopbackServer(handler) as server:
-        _, _, pieces = await fetch(mode, server.url, on_piece=lambda piece: got_first.set())
-    assert waited == [True], "the first event was not delivered until more bytes came"
+    headers = {"Content-Type": "text/event-stream"}
+    if compressed:
+        headers["Content-Encoding"] = "gzip"
+    server, gate = gated_server(gzip_stream(BODY) if compressed else BODY, headers)
+    with server:
+        _, _, pieces = await fetch(mode, server.url, on_piece=gate.open)
+    assert gate.waited == [True], "the first event was not delivered until more bytes came"
     assert b"".join(pieces) == b"".join(BODY)
 
 
@@ -185,18 +183,9 @@ async def test_connect_timeout_covers_the_tls_handshake(mode, certs, leaks):
 
 
 async def test_idle_timeout_fires_when_no_byte_comes(mode):
-    release = threading.Event()
-
-    def handler(ex):
-        ex.head(200, {"Content-Type": "text/event-stream"})
-        ex.chunk(BODY[0])
-        release.wait(5)
-
     received = []
-    with LoopbackServer(handler) as server:
-        with pytest.raises(APITimeoutError) as info:
-            await fetch(mode, server.url, timeout=Timeout(5, read=0.3), on_piece=received.append)
-        release.set()
+    with stalling_server(BODY[0]) as server, pytest.raises(APITimeoutError) as info:
+        await fetch(mode, server.url, timeout=Timeout(5, read=0.3), on_piece=received.append)
     assert info.value.phase == "idle"
     assert received == [BODY[0]]
     assert "no data for 0.3 s" in str(info.value)
@@ -238,15 +227,8 @@ async def test_a_trickle_that_beats_the_idle_timer_still_meets_the_deadline(mode
 
 
 async def test_the_wait_for_the_response_head_is_bounded_by_the_read_timeout(mode):
-    release = threading.Event()
-
-    def handler(ex):
-        release.wait(5)
-
-    with LoopbackServer(handler) as server:
-        with pytest.raises(APITimeoutError) as info:
-            await fetch(mode, server.url, timeout=Timeout(5, read=0.3))
-        release.set()
+    with stalling_server(head=False) as server, pytest.raises(APITimeoutError) as info:
+        await fetch(mode, server.url, timeout=Timeout(5, read=0.3))
     assert info.value.phase == "idle"
     assert "waiting for the response" in str(info.value)
 
