@@ -13,7 +13,6 @@ import time
 
 import pytest
 
-import sse_pplx.client
 from tests.modes import MODES, Mode
 from tests.servers import make_ca, open_fds
 
@@ -133,8 +132,10 @@ def pytest_pyfunc_call(pyfuncitem):
 def fast_backoff(monkeypatch):
     """Retry backoff shrinks 100x (at most 0.08 s) so that retry tests stay fast; the policy itself
     is tested on its own, and server-requested waits (Retry-After) are still honoured in full."""
-    monkeypatch.setattr(sse_pplx.client, "INITIAL_RETRY_DELAY", 0.005)
-    monkeypatch.setattr(sse_pplx.client, "MAX_RETRY_DELAY", 0.08)
+    import sse_pplx.client as client_module
+
+    monkeypatch.setattr(client_module, "INITIAL_RETRY_DELAY", 0.005)
+    monkeypatch.setattr(client_module, "MAX_RETRY_DELAY", 0.08)
 
 
 def pytest_collection_finish(session):
