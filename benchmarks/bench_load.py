@@ -68,8 +68,7 @@ from tests.loadkit import (  # noqa: E402 - after the path is set
     LoadResult,
     open_fds,
     rss_bytes,
-    run_asyncio,
-    run_threads,
+    run_streams,
     running_server,
 )
 
@@ -79,9 +78,7 @@ def progress(message: str) -> None:
 
 
 def _wave(mode: str, url: str, streams: int, chunks: int, wave: str, trace: str, client: Any = None) -> LoadResult:
-    if mode == "threads":
-        return run_threads(url, streams, chunks, wave=wave, trace=trace, client=client)
-    return run_asyncio(url, streams, chunks, wave=wave, trace=trace)
+    return run_streams(mode, url, streams, chunks, wave=wave, trace=trace, client=client)
 
 
 def _ok(result: LoadResult) -> bool:

@@ -33,6 +33,31 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
 from . import oracle
+from .examples import (
+    E1_CITATIONS,
+    E1_TEXT,
+    E2_CITATIONS,
+    E2_FINAL_USAGE,
+    E2_SEARCH_RESULTS,
+    E2_TEXT,
+    E3_ANSWER,
+    E3_CITATIONS,
+    E3_FINAL_USAGE,
+    E3_PARTS,
+    E3_REASONING,
+    E3_SEARCH_RESULTS,
+    E4_CITATIONS,
+    E4_FINAL_USAGE,
+    E4_SEARCH_RESULTS,
+    E5_CITATIONS,
+    E5_FINAL_USAGE,
+    E5_PAYLOADS,
+    E5_SEARCH_RESULTS,
+    e1_chunks,
+    e2_chunks,
+    e3_chunks,
+    e4_chunks,
+)
 from .fixture import FIXTURES_DIR, validate
 
 GENERATOR = "conformance/build_fixtures.py"
@@ -1599,48 +1624,6 @@ def sse(objs: Sequence[Any], nl: str = "\r\n", style: Optional[Dict[str, Any]] =
     return "".join(out)
 
 
-def pplx_chunk(
-    cid: str,
-    model: str,
-    created: int,
-    usage: Optional[Dict[str, Any]],
-    citations: Optional[List[str]],
-    obj: str,
-    delta: Optional[str],
-    finish: Any = None,
-    message: Optional[str] = None,
-    search_results: Optional[List[Dict[str, Any]]] = None,
-    finish_key: bool = True,
-    order: str = "2025",
-) -> Dict[str, Any]:
-    """A Perplexity chunk in the key order of the captures (perplexity-wire.md F8)."""
-    c: Dict[str, Any] = {"id": cid, "model": model, "created": created}
-    if usage is not None:
-        c["usage"] = usage
-    if citations is not None:
-        c["citations"] = citations
-    if search_results is not None:
-        c["search_results"] = search_results
-    c["object"] = obj
-    choice: Dict[str, Any] = {"index": 0}
-    if order == "2025":
-        if finish_key:
-            choice["finish_reason"] = finish
-        if message is not None:
-            choice["message"] = {"role": "assistant", "content": message}
-        if delta is not None:
-            choice["delta"] = {"role": "assistant", "content": delta}
-    else:
-        if delta is not None:
-            choice["delta"] = {"role": "assistant", "content": delta}
-        if message is not None:
-            choice["message"] = {"role": "assistant", "content": message}
-        if finish_key:
-            choice["finish_reason"] = finish
-    c["choices"] = [choice]
-    return c
-
-
 def usage(p: int, c: int, extra: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
     u: Dict[str, Any] = {"prompt_tokens": p, "completion_tokens": c, "total_tokens": p + c}
     if extra:
@@ -1648,337 +1631,13 @@ def usage(p: int, c: int, extra: Optional[Dict[str, Any]] = None) -> Dict[str, A
     return u
 
 
-# E1: sonar 2025 full shape (perplexity-examples.md E1)
-E1_ID = "3f9c2a1e-7b44-4d0e-9a61-5c2e8d0b4f17"
-E1_CIT = ["https://www.example.org/water-boiling-point", "https://science.example.edu/phase-changes"]
-E1_PARTS = ["Water", " boils at", " 100 \u00b0C", " (212 \u00b0F) at sea level[1][2]."]
-E1_TEXT = "".join(E1_PARTS)
-
-
-def e1_chunks(citations: bool = True, model: str = "sonar", created: int = 1741700000) -> List[Dict[str, Any]]:
-    tokens = [1, 3, 6, 12]
-    out = []
-    text = ""
-    for part, tok in zip(E1_PARTS, tokens):
-        text += part
-        out.append(
-            pplx_chunk(
-                E1_ID,
-                model,
-                created,
-                usage(11, tok),
-                E1_CIT if citations else None,
-                "chat.completion",
-                part,
-                None,
-                text,
-            )
-        )
-    out.append(
-        pplx_chunk(
-            E1_ID, model, created, usage(11, 12), E1_CIT if citations else None, "chat.completion", "", "stop", text
-        )
-    )
-    return out
-
-
-# E2: sonar 2026 shape
-E2_ID = "9b1d7e52-0c3a-4f8e-b2d6-71a4c9e3f005"
-E2_CIT = [
-    "https://docs.example.com/tides",
-    "https://ocean.example.net/tides-explained",
-    "https://en.example.org/wiki/Tidal_bulge",
-]
-E2_PARTS = ["Earth", " rotates through", " two tidal bulges \u2014 one facing the Moon", ", one on the far side[1][3]."]
-E2_TEXT = "".join(E2_PARTS)
-E2_SEARCH = [
-    {
-        "title": "How tides work",
-        "url": "https://docs.example.com/tides",
-        "date": "2025-11-02",
-        "last_updated": "2026-01-15",
-        "snippet": "Tides are the regular rise and fall of the sea surface caused by the Moon and Sun.",
-        "source": "web",
-    },
-    {
-        "title": "Tides explained",
-        "url": "https://ocean.example.net/tides-explained",
-        "date": None,
-        "last_updated": None,
-        "snippet": "",
-        "source": "web",
-    },
-    {
-        "title": "Tidal bulge",
-        "url": "https://en.example.org/wiki/Tidal_bulge",
-        "date": "2019-04-30",
-        "last_updated": "2025-12-01",
-        "snippet": "The ocean bulges toward and away from the Moon.",
-        "source": "web",
-    },
-]
-ZERO_COST = {"input_tokens_cost": 0, "output_tokens_cost": 0, "total_cost": 0}
-E2_FINAL_USAGE = usage(
-    9,
-    16,
-    {
-        "search_context_size": "low",
-        "cost": {
-            "input_tokens_cost": 0.000009,
-            "output_tokens_cost": 0.000016,
-            "request_cost": 0.005,
-            "total_cost": 0.005025,
-        },
-    },
-)
-
-
-def e2_chunks(
-    citations_every: bool = True,
-    message: bool = False,
-    finish_key_absent: bool = False,
-    final_object: str = "chat.completion.done",
-) -> List[Dict[str, Any]]:
-    tokens = [1, 3, 9, 16]
-    created = [1770770000, 1770770000, 1770770001, 1770770002]
-    out = []
-    text = ""
-    for part, tok, cr in zip(E2_PARTS, tokens, created):
-        text += part
-        out.append(
-            pplx_chunk(
-                E2_ID, "sonar", cr, usage(9, tok, {"search_context_size": "low", "cost": dict(ZERO_COST)}),
-                E2_CIT if citations_every else None, "chat.completion.chunk", part, None,
-                text if message else None, finish_key=not finish_key_absent, order="2026",
-            )
-        )  # fmt: skip
-    out.append(
-        pplx_chunk(
-            E2_ID, "sonar", 1770770002, E2_FINAL_USAGE, E2_CIT, final_object, "", "stop",
-            text if message else None, search_results=E2_SEARCH, order="2026",
-        )
-    )  # fmt: skip
-    return out
-
-
-# E3: sonar-reasoning-pro, inline <think>, closing tag split
-E3_ID = "c07e4b1d-5a92-4e3b-8f10-2d6a9b7c4e21"
-E3_CIT = ["https://math.example.com/primes/2027"]
-E3_REASON = "The square root of 2027 is about 45, so I only need to test primes up to 43. None divide it."
-E3_ANSWER = "Yes \u2014 **2027 is prime**[1]."
-E3_PARTS = [
-    "<think>\n",
-    "The square root of 2027 is about 45, so I only need to test primes up to 43.",
-    " None divide it.\n</th",
-    "ink>\n\n",
-    E3_ANSWER,
-]
-E3_SEARCH = [
-    {
-        "title": "2027 (number)",
-        "url": "https://math.example.com/primes/2027",
-        "date": None,
-        "last_updated": "2025-09-30",
-        "snippet": "2027 is a prime number.",
-        "source": "web",
-    }
-]
-E3_FINAL_USAGE = usage(
-    8,
-    49,
-    {
-        "search_context_size": "low",
-        "cost": {
-            "input_tokens_cost": 1.6e-05,
-            "output_tokens_cost": 0.000392,
-            "request_cost": 0.006,
-            "total_cost": 0.006408,
-        },
-    },
-)
-
-
-def e3_chunks(parts: Sequence[str] = tuple(E3_PARTS), final: bool = True) -> List[Dict[str, Any]]:
-    tokens = [2, 21, 34, 37, 49]
-    created = [1760000000, 1760000000, 1760000001, 1760000001, 1760000002]
-    zero = {"input_tokens_cost": 0.0, "output_tokens_cost": 0.0, "total_cost": 0.0}
-    out, text = [], ""
-    for part, tok, cr in zip(parts, tokens, created):
-        text += part
-        out.append(
-            pplx_chunk(
-                E3_ID,
-                "sonar-reasoning-pro",
-                cr,
-                usage(8, tok, {"search_context_size": "low", "cost": dict(zero)}),
-                E3_CIT,
-                "chat.completion.chunk",
-                part,
-                None,
-                text,
-            )
-        )
-    if final:
-        out.append(
-            pplx_chunk(
-                E3_ID,
-                "sonar-reasoning-pro",
-                1760000002,
-                E3_FINAL_USAGE,
-                E3_CIT,
-                "chat.completion.done",
-                "",
-                "stop",
-                text,
-                search_results=E3_SEARCH,
-            )
-        )
-    return out
-
-
-# E4: finish_reason length
-E4_ID = "5e2d8a40-1f6b-47c9-93d2-a8b0e6c15f3e"
-E4_CIT = ["https://history.example.com/gutenberg"]
-E4_SEARCH = [
-    {
-        "title": "Gutenberg and the press",
-        "url": "https://history.example.com/gutenberg",
-        "date": "2024-03-12",
-        "last_updated": "2025-10-04",
-        "snippet": "Johannes Gutenberg's movable-type press...",
-        "source": "web",
-    }
-]
-E4_FINAL_USAGE = usage(
-    9,
-    8,
-    {
-        "search_context_size": "low",
-        "cost": {
-            "input_tokens_cost": 2.7e-05,
-            "output_tokens_cost": 0.00012,
-            "request_cost": 0.006,
-            "total_cost": 0.006147,
-        },
-    },
-)
-
-
-def e4_chunks(reason: str = "length") -> List[Dict[str, Any]]:
-    zero = {"input_tokens_cost": 0.0, "output_tokens_cost": 0.0, "total_cost": 0.0}
-    return [
-        pplx_chunk(
-            E4_ID,
-            "sonar-pro",
-            1765000000,
-            usage(9, 3, {"search_context_size": "low", "cost": dict(zero)}),
-            E4_CIT,
-            "chat.completion.chunk",
-            "The printing press",
-        ),
-        pplx_chunk(
-            E4_ID,
-            "sonar-pro",
-            1765000000,
-            usage(9, 8, {"search_context_size": "low", "cost": dict(zero)}),
-            E4_CIT,
-            "chat.completion.chunk",
-            ", invented around 1440 by",
-        ),
-        pplx_chunk(
-            E4_ID,
-            "sonar-pro",
-            1765000000,
-            E4_FINAL_USAGE,
-            E4_CIT,
-            "chat.completion.done",
-            "",
-            reason,
-            search_results=E4_SEARCH,
-        ),
-    ]
-
-
-# E5: deep research
-E5_ID = "d41f0c77-8e25-4b9a-a3c6-0f9e2b5d7a18"
-E5_CIT = ["https://energy.example.gov/report-2025", "https://journal.example.org/grid-storage"]
-E5_SEARCH = [
-    {
-        "title": "Energy storage report 2025",
-        "url": "https://energy.example.gov/report-2025",
-        "date": "2025-06-01",
-        "last_updated": "2025-06-20",
-        "snippet": "Installed battery capacity grew...",
-        "source": "web",
-    },
-    {
-        "title": "Long-duration grid storage",
-        "url": "https://journal.example.org/grid-storage",
-        "date": "2025-02-14",
-        "last_updated": None,
-        "snippet": "",
-        "source": "web",
-    },
-]
-E5_FINAL_USAGE = usage(
-    14,
-    1840,
-    {
-        "citation_tokens": 9120,
-        "num_search_queries": 12,
-        "reasoning_tokens": 15230,
-        "cost": {
-            "input_tokens_cost": 2.8e-05,
-            "output_tokens_cost": 0.01472,
-            "citation_tokens_cost": 0.01824,
-            "reasoning_tokens_cost": 0.04569,
-            "search_queries_cost": 0.06,
-            "total_cost": 0.138678,
-        },
-    },
-)
+# The examples E1-E5 (perplexity-examples.md): one copy, conformance/examples.py, shared with the tests.
 
 
 def e5_events(ping: str = ": ping\r\n\r\n", done: bool = True) -> List[str]:
     """E5 as a list of raw event blocks (pings included), CRLF framing."""
-
-    def ev(obj: Dict[str, Any]) -> str:
-        return "data: " + json.dumps(obj, **SPACED) + "\r\n\r\n"
-
-    blocks = [
-        ping,
-        ev({"id": E5_ID, "model": "sonar-deep-research", "created": 1771000000, "object": "chat.completion.chunk"}),
-        ping,
-        ev(
-            pplx_chunk(
-                E5_ID, "sonar-deep-research", 1771000180, usage(14, 2), E5_CIT, "chat.completion.chunk", "# Grid"
-            )
-        ),
-        ev(
-            pplx_chunk(
-                E5_ID,
-                "sonar-deep-research",
-                1771000180,
-                usage(14, 5),
-                E5_CIT,
-                "chat.completion.chunk",
-                " storage in 2025\n\n",
-            )
-        ),
-        ev(
-            pplx_chunk(
-                E5_ID,
-                "sonar-deep-research",
-                1771000195,
-                E5_FINAL_USAGE,
-                E5_CIT,
-                "chat.completion.done",
-                "",
-                "stop",
-                search_results=E5_SEARCH,
-            )
-        ),
-    ]
+    research, first, second, final = (f"data: {payload}\r\n\r\n" for payload in E5_PAYLOADS)
+    blocks = [ping, research, ping, first, second, final]
     if done:
         blocks.append("data: [DONE]\r\n\r\n")
     return blocks
@@ -2014,7 +1673,7 @@ def chat_expect(
 
 def build_chat(b: Builder) -> None:
     c = "chat/"
-    e1_exp = chat_expect(E1_TEXT, "stop", "finished", E1_CIT, None, usage(11, 12))
+    e1_exp = chat_expect(E1_TEXT, "stop", "finished", E1_CITATIONS, None, usage(11, 12))
     e1_src = (
         EXAMPLES
         + " E1 (sonar, 2025 full shape: object chat.completion, cumulative message, no [DONE]); "
@@ -2045,7 +1704,7 @@ def build_chat(b: Builder) -> None:
         raw,
         chat=e1_exp,
     )
-    e1_2024 = e1_chunks(citations=False, model="llama-3.1-sonar-small-128k-online", created=1723902901)
+    e1_2024 = e1_chunks(legacy=True)
     b.add(
         c + "pplx-2024-legacy",
         "Perplexity 2024 legacy model stream: no citations key",
@@ -2057,7 +1716,7 @@ def build_chat(b: Builder) -> None:
         EXAMPLES
         + " E2 (sonar, 2026 shape: chat.completion.chunk then chat.completion.done, cost, search_results on the final chunk, [DONE])"
     )
-    e2_exp = chat_expect(E2_TEXT, "stop", "done", E2_CIT, E2_SEARCH, E2_FINAL_USAGE)
+    e2_exp = chat_expect(E2_TEXT, "stop", "done", E2_CITATIONS, E2_SEARCH_RESULTS, E2_FINAL_USAGE)
     b.add(
         c + "pplx-2026-done",
         "Perplexity 2026 stream with [DONE]",
@@ -2083,7 +1742,7 @@ def build_chat(b: Builder) -> None:
         c + "pplx-2026-citations-final-only",
         "E2 variant (b): citations only on the final chunk",
         e2_src + " variant (b)",
-        sse(e2_chunks(citations_every=False), style=COMPACT, done=True),
+        sse(e2_chunks(citations_every_chunk=False), style=COMPACT, done=True),
         chat=e2_exp,
     )
     b.add(
@@ -2097,7 +1756,7 @@ def build_chat(b: Builder) -> None:
         c + "pplx-2026-finish-key-absent",
         "E2 variant (d): finish_reason absent from non-final chunks",
         e2_src + " variant (d)",
-        sse(e2_chunks(finish_key_absent=True), style=COMPACT, done=True),
+        sse(e2_chunks(finish_reason_absent=True), style=COMPACT, done=True),
         chat=e2_exp,
     )
     b.add(
@@ -2145,10 +1804,10 @@ def build_chat(b: Builder) -> None:
             "".join(E3_PARTS),
             "stop",
             "finished",
-            E3_CIT,
-            E3_SEARCH,
+            E3_CITATIONS,
+            E3_SEARCH_RESULTS,
             E3_FINAL_USAGE,
-            reasoning=E3_REASON,
+            reasoning=E3_REASONING,
             answer=E3_ANSWER,
         ),
     )
@@ -2162,7 +1821,7 @@ def build_chat(b: Builder) -> None:
             "".join(unclosed),
             None,
             "truncated",
-            E3_CIT,
+            E3_CITATIONS,
             None,
             usage(
                 8,
@@ -2186,8 +1845,8 @@ def build_chat(b: Builder) -> None:
             "".join(js),
             "stop",
             "finished",
-            E3_CIT,
-            E3_SEARCH,
+            E3_CITATIONS,
+            E3_SEARCH_RESULTS,
             E3_FINAL_USAGE,
             reasoning="Need JSON.",
             answer='{"prime": true, "n": 2027}',
@@ -2200,14 +1859,14 @@ def build_chat(b: Builder) -> None:
         "finish_reason 'length' on the final chunk",
         e4_src,
         sse(e4_chunks()),
-        chat=chat_expect(e4_text, "length", "finished", E4_CIT, E4_SEARCH, E4_FINAL_USAGE),
+        chat=chat_expect(e4_text, "length", "finished", E4_CITATIONS, E4_SEARCH_RESULTS, E4_FINAL_USAGE),
     )
     b.add(
         c + "pplx-finish-stop-mid-sentence",
         "text cut mid-sentence while finish_reason is 'stop'",
         e4_src + "; perplexityai/api-discussion#249, #250",
         sse(e4_chunks("stop")),
-        chat=chat_expect(e4_text, "stop", "finished", E4_CIT, E4_SEARCH, E4_FINAL_USAGE),
+        chat=chat_expect(e4_text, "stop", "finished", E4_CITATIONS, E4_SEARCH_RESULTS, E4_FINAL_USAGE),
     )
     e5_src = (
         EXAMPLES
@@ -2215,7 +1874,7 @@ def build_chat(b: Builder) -> None:
         + WIRE
         + " F10"
     )
-    e5_exp = chat_expect("# Grid storage in 2025\n\n", "stop", "done", E5_CIT, E5_SEARCH, E5_FINAL_USAGE)
+    e5_exp = chat_expect("# Grid storage in 2025\n\n", "stop", "done", E5_CITATIONS, E5_SEARCH_RESULTS, E5_FINAL_USAGE)
     b.add(
         c + "pplx-deep-research-comment-pings",
         "deep research with ': ping' comments",
@@ -2253,14 +1912,14 @@ def build_chat(b: Builder) -> None:
         "the connection closes in the middle of an event: truncated",
         e6_src,
         sse([first], style=COMPACT) + "data: " + cut_json,
-        chat=chat_expect("Earth", None, "truncated", E2_CIT, None, first["usage"]),
+        chat=chat_expect("Earth", None, "truncated", E2_CITATIONS, None, first["usage"]),
     )
     b.add(
         c + "truncated-clean-eof-no-finish",
         "a clean EOF after complete chunks but no finish_reason: truncated",
         e6_src + " (the softer variant)",
         sse(e2_chunks()[:2], style=COMPACT),
-        chat=chat_expect("Earth rotates through", None, "truncated", E2_CIT, None, e2_chunks()[1]["usage"]),
+        chat=chat_expect("Earth rotates through", None, "truncated", E2_CITATIONS, None, e2_chunks()[1]["usage"]),
     )
     last = e2_chunks()[-1]
     b.add(
@@ -2519,7 +2178,7 @@ def build_recorded(b: Builder) -> None:
         e1,
         sizes,
         [620.0, *[41.5, 38.2, 44.9, 12.3][: len(sizes) - 1]],
-        chat_expect(E1_TEXT, "stop", "finished", E1_CIT, None, usage(11, 12)),
+        chat_expect(E1_TEXT, "stop", "finished", E1_CITATIONS, None, usage(11, 12)),
         example="E1",
     )
     # E2 network split: inside the JSON, inside the CRLF pair, inside the em dash
@@ -2535,7 +2194,7 @@ def build_recorded(b: Builder) -> None:
         e2,
         sizes,
         [480.0, *[0.4, 0.3, 35.0, 0.2, 0.2, 52.0][: len(sizes) - 1]],
-        chat_expect(E2_TEXT, "stop", "done", E2_CIT, E2_SEARCH, E2_FINAL_USAGE),
+        chat_expect(E2_TEXT, "stop", "done", E2_CITATIONS, E2_SEARCH_RESULTS, E2_FINAL_USAGE),
         example="E2",
     )
     # E2 several events per read (a proxy that buffers)
@@ -2548,7 +2207,7 @@ def build_recorded(b: Builder) -> None:
         e2,
         sizes,
         [900.0, 120.0, 80.0][: len(sizes)],
-        chat_expect(E2_TEXT, "stop", "done", E2_CIT, E2_SEARCH, E2_FINAL_USAGE),
+        chat_expect(E2_TEXT, "stop", "done", E2_CITATIONS, E2_SEARCH_RESULTS, E2_FINAL_USAGE),
         example="E2",
     )
     # E2 1-byte trickle at the start, then per event
@@ -2560,7 +2219,7 @@ def build_recorded(b: Builder) -> None:
         e2,
         sizes,
         [300.0] + [1.0] * 39 + [30.0] * (len(sizes) - 40),
-        chat_expect(E2_TEXT, "stop", "done", E2_CIT, E2_SEARCH, E2_FINAL_USAGE),
+        chat_expect(E2_TEXT, "stop", "done", E2_CITATIONS, E2_SEARCH_RESULTS, E2_FINAL_USAGE),
         example="E2",
     )
     # E2 fixed 64-byte reads
@@ -2572,7 +2231,7 @@ def build_recorded(b: Builder) -> None:
         e2,
         sizes,
         [500.0] + [5.0] * (len(sizes) - 1),
-        chat_expect(E2_TEXT, "stop", "done", E2_CIT, E2_SEARCH, E2_FINAL_USAGE),
+        chat_expect(E2_TEXT, "stop", "done", E2_CITATIONS, E2_SEARCH_RESULTS, E2_FINAL_USAGE),
         example="E2",
     )
     # E3 reasoning, one event per read, the split tag arrives in separate reads
@@ -2589,10 +2248,10 @@ def build_recorded(b: Builder) -> None:
             "".join(E3_PARTS),
             "stop",
             "finished",
-            E3_CIT,
-            E3_SEARCH,
+            E3_CITATIONS,
+            E3_SEARCH_RESULTS,
             E3_FINAL_USAGE,
-            reasoning=E3_REASON,
+            reasoning=E3_REASONING,
             answer=E3_ANSWER,
         ),
         example="E3",
@@ -2608,7 +2267,12 @@ def build_recorded(b: Builder) -> None:
         sizes,
         [700.0, 45.0],
         chat_expect(
-            "The printing press, invented around 1440 by", "length", "finished", E4_CIT, E4_SEARCH, E4_FINAL_USAGE
+            "The printing press, invented around 1440 by",
+            "length",
+            "finished",
+            E4_CITATIONS,
+            E4_SEARCH_RESULTS,
+            E4_FINAL_USAGE,
         ),
         example="E4",
     )
@@ -2623,7 +2287,7 @@ def build_recorded(b: Builder) -> None:
         e5,
         sizes,
         [150.0, 300.0, 150.0, 1800.0, 40.0, 150.0, 5.0],
-        chat_expect("# Grid storage in 2025\n\n", "stop", "done", E5_CIT, E5_SEARCH, E5_FINAL_USAGE),
+        chat_expect("# Grid storage in 2025\n\n", "stop", "done", E5_CITATIONS, E5_SEARCH_RESULTS, E5_FINAL_USAGE),
         example="E5",
         delay_scale="1:100 (real gaps are ~15 s between pings and minutes of research)",
     )
@@ -2638,7 +2302,7 @@ def build_recorded(b: Builder) -> None:
         trunc,
         sizes,
         [400.0, 30.0],
-        chat_expect("Earth", None, "truncated", E2_CIT, None, first["usage"]),
+        chat_expect("Earth", None, "truncated", E2_CITATIONS, None, first["usage"]),
         example="E6d",
     )
     # E6e error event mid-stream
@@ -2682,7 +2346,7 @@ def build_recorded(b: Builder) -> None:
         e1lf,
         sizes,
         [520.0] + [3.0 + (i % 5) for i in range(len(sizes) - 1)],
-        chat_expect(E1_TEXT, "stop", "finished", E1_CIT, None, usage(11, 12)),
+        chat_expect(E1_TEXT, "stop", "finished", E1_CITATIONS, None, usage(11, 12)),
         example="E1",
     )
     # CR LF split exactly between CR and LF of every blank line
@@ -2695,7 +2359,7 @@ def build_recorded(b: Builder) -> None:
         e1,
         sizes,
         [600.0] + [2.0] * (len(sizes) - 1),
-        chat_expect(E1_TEXT, "stop", "finished", E1_CIT, None, usage(11, 12)),
+        chat_expect(E1_TEXT, "stop", "finished", E1_CITATIONS, None, usage(11, 12)),
         example="E1",
     )
 

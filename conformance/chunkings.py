@@ -12,6 +12,10 @@ failure report says which chunking broke:
                     ``exhaustive_limit`` bytes, default 64)
 ``split3@I,J``      three chunks, for every pair of cuts (inputs up to
                     ``three_way_limit`` bytes, default 24)
+``split@K``         (longer inputs, when ``sampled_splits`` is given) two chunks,
+                    cut before K, for that many seeded sample positions
+``fixed@S``         chunks of S bytes each, for each size in ``fixed_sizes``
+                    shorter than the input (none by default)
 ``utf8@K``          a cut inside a multibyte UTF-8 character, for every such
                     position (whatever the input's length)
 ``crlf@K``          a cut between a CR and the LF that follows it
@@ -22,6 +26,10 @@ failure report says which chunking broke:
 ==================  ==============================================================
 
 Two strategies that produce the same cuts are run once, under the first name.
+
+The conformance runner uses the defaults; the test suite's parser and chat tests
+(``tests/feeding.py``) ask for more: every split point up to 300 bytes, a sample
+of split points and fixed sizes beyond.
 """
 
 from __future__ import annotations
@@ -92,12 +100,16 @@ def strategies(
     exhaustive_limit: int = 64,
     three_way_limit: int = 24,
     max_targeted: Optional[int] = None,
+    sampled_splits: int = 0,
+    fixed_sizes: Sequence[int] = (),
 ) -> List[Chunking]:
     """Every chunking to run for one fixture (deduplicated, in a stable order).
 
     ``recorded`` is a list of chunk sizes; ``name`` (the fixture's) seeds the
     random chunkings together with ``seed``.  ``max_targeted`` caps the number
     of ``utf8@`` and of ``crlf@`` chunkings (evenly spread; None = all).
+    ``sampled_splits``: for inputs longer than ``exhaustive_limit``, that many
+    seeded split points instead of all; ``fixed_sizes``: chunk sizes to cut at.
     """
     out: List[Chunking] = []
     seen = set()
@@ -125,10 +137,17 @@ def strategies(
     if n <= exhaustive_limit:
         for k in range(1, n):
             add(f"split@{k}", (k,))
+    elif sampled_splits > 0:
+        sampler = random.Random(seed ^ zlib.crc32(name.encode("utf-8")) ^ n)
+        for k in sorted(sampler.sample(range(1, n), min(sampled_splits, n - 1))):
+            add(f"split@{k}", (k,))
     if n <= three_way_limit:
         for i in range(1, n):
             for j in range(i + 1, n):
                 add(f"split3@{i},{j}", (i, j))
+    for size in fixed_sizes:
+        if 1 < size < n:
+            add(f"fixed@{size}", range(size, n, size))
     rng = random.Random(seed ^ zlib.crc32(name.encode("utf-8")))
     for k in range(random_count):
         if n < 2:

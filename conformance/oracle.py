@@ -34,7 +34,12 @@ Beyond the spec, two things the kit needs:
   :meth:`Oracle.close` never fails); ``max_event_bytes`` bounds the data buffer of one event, counted as
   each data value's bytes as received plus one for its LF, checked when a
   ``data`` line is processed.  Exceeding one stops the parser
-  (:class:`LimitReached`).
+  (:class:`LimitReached`);
+* optionally (``comments=True``, for the test suite's reference of sse_pplx's
+  ``comments`` option) the comment lines too, as ``{"comment": text, "at": i}``
+  with the characters after the colon, where the spec ignores the line; and
+  ``block_lines``, how many lines (fields, comments) have been processed since
+  the last blank line.
 
 Standard library only; no import of ``sse_pplx``.
 """
@@ -173,7 +178,8 @@ class Oracle:
 
     Events are dicts in the fixture shape (``type``, ``data``, ``id``,
     ``retry``, ``last_event_id``, ``reconnection_time``) plus ``"at"``, the
-    index of the byte that completed the event.
+    index of the byte that completed the event.  With ``comments=True`` the
+    comment lines come out too, in order, as ``{"comment": ..., "at": ...}``.
     """
 
     def __init__(
@@ -182,9 +188,11 @@ class Oracle:
         max_line_bytes: Optional[int] = None,
         max_event_bytes: Optional[int] = None,
         last_event_id: str = "",
+        comments: bool = False,
     ) -> None:
         self.max_line_bytes = max_line_bytes
         self.max_event_bytes = max_event_bytes
+        self.comments = comments
         self._decoder = Utf8Decoder()
         self._position = 0  # index in the whole stream of the next byte
         self._head = b""  # the first bytes, held until we know whether they are a BOM
@@ -202,6 +210,8 @@ class Oracle:
         #: The event stream's reconnection time, None until a valid retry field.
         self.reconnection_time: Optional[int] = None
         self._block_retry: Optional[int] = None
+        #: Lines (fields, comments) processed since the last blank line.
+        self.block_lines = 0
         self._data_bytes = 0  # the data buffer's size in bytes as received
         self._out: List[Dict[str, Any]] = []
         self.closed = False
@@ -333,10 +343,15 @@ class Oracle:
         text = "".join(char for char, _ in line)
         if text == "":
             # "If the line is empty (a blank line): Dispatch the event, as defined below."
+            self.block_lines = 0
             self._dispatch()
             return
+        self.block_lines += 1
         if text.startswith(":"):
             # "If the line starts with a U+003A COLON character (:): Ignore the line."
+            # (Reported, not interpreted, when comments were asked for.)
+            if self.comments:
+                self._out.append({"comment": text[1:], "at": self._position})
             return
         if ":" in text:
             # "If the line contains a U+003A COLON character (:): Collect the

@@ -42,6 +42,7 @@ from .parser import DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_LINE_BYTES, SSEParser, 
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
+    from ._exchange import Timeout
     from .chat import (
         ChatResult,
         ChatStream,
@@ -65,7 +66,6 @@ if TYPE_CHECKING:  # pragma: no cover
         aconnect,
         connect,
     )
-    from ._exchange import Timeout
 
 __all__ = [
     "DEFAULT_MAX_EVENT_BYTES",

@@ -47,9 +47,9 @@ from ._http import (
     ResponseHeadParser,
     connect_request,
     content_decoder,
-    extract_media_type,
     proxy_for,
 )
+from ._media_type import extract_media_type
 from .errors import APIConnectionError, APITimeoutError, UsageError
 
 TYPE_CHECKING = False
@@ -263,6 +263,8 @@ class TransportCore(Generic[_Response]):
         keep_alive: reuse idle connections for sequential requests.
         response_class: what the exchange makes of a response head (the transport's face
             of :class:`ResponseCore`).
+        default_tls: makes the TLS context used when none is given, from ``ca_bundle`` (the
+            transport's: it reads the trust store, made on first use).
     """
 
     def __init__(
@@ -275,6 +277,7 @@ class TransportCore(Generic[_Response]):
         max_redirects: int = MAX_REDIRECTS,
         keep_alive: bool = True,
         response_class: Callable[..., _Response],
+        default_tls: Callable[[Optional[str]], Any],
     ) -> None:
         if ssl_context is not None and ca_bundle is not None:
             raise UsageError("give ssl_context or ca_bundle, not both")
@@ -289,16 +292,13 @@ class TransportCore(Generic[_Response]):
         self.max_redirects = max_redirects
         self.pool: Optional[Pool] = Pool() if keep_alive else None
         self.response_class = response_class
+        self._default_tls = default_tls
 
     @property
     def ssl_context(self) -> Any:
-        """Verification on, the system trust store (or ``ca_bundle``), TLS 1.2 at least."""
+        """The given context, or the transport's default one (made on first use)."""
         if self._ssl_context is None:
-            import ssl
-
-            context = ssl.create_default_context(cafile=self._ca_bundle)
-            context.minimum_version = ssl.TLSVersion.TLSv1_2
-            self._ssl_context = context
+            self._ssl_context = self._default_tls(self._ca_bundle)
         return self._ssl_context
 
     def proxy_for(self, origin: Origin) -> Optional[Proxy]:

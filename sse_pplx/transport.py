@@ -85,6 +85,13 @@ def io_failure(exc: BaseException) -> BaseException:
     return IOFailure(exc, reason)
 
 
+def default_ssl_context(ca_bundle: Optional[str] = None) -> ssl.SSLContext:
+    """Verification on, the system trust store (or ``ca_bundle``), TLS 1.2 at least."""
+    context = ssl.create_default_context(cafile=ca_bundle)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return context
+
+
 def _nodelay(sock: socket.socket) -> None:
     # Each event is written as it comes: no Nagle delay (http.client and asyncio set it too).
     if sock.family in (socket.AF_INET, socket.AF_INET6):
@@ -459,7 +466,7 @@ class Transport:
     driver = BLOCKING
 
     def __init__(self, **options: Any) -> None:
-        self.core = TransportCore(response_class=Response, **options)
+        self.core = TransportCore(response_class=Response, default_tls=default_ssl_context, **options)
 
     def open(self, request: Request, timeout: Timeout = DEFAULT_TIMEOUT) -> Response:
         """Send ``request`` and return the response once its head has arrived (any status).
@@ -488,7 +495,7 @@ class AsyncTransport:
     driver = ASYNCIO
 
     def __init__(self, **options: Any) -> None:
-        self.core = TransportCore(response_class=AsyncResponse, **options)
+        self.core = TransportCore(response_class=AsyncResponse, default_tls=default_ssl_context, **options)
 
     async def open(self, request: Request, timeout: Timeout = DEFAULT_TIMEOUT) -> AsyncResponse:
         """Send ``request``; return the response once its head has arrived (any status)."""

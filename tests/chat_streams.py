@@ -1,23 +1,23 @@
 """Realistic chat-completion streams for the chat-layer tests, and the one way to feed them.
 
-The example streams E1-E6 are transcribed payload for payload from
-``shared/reference/perplexity-examples.md`` (themselves modelled on the captures cited in
-perplexity-wire.md); every builder can frame them with CRLF (Perplexity's framing, wire
-F2), LF, CR or a mix of all three, and with the last event cut off in the two ways a
-connection can end early.  The variants the examples ask for (no ``[DONE]``, citations
-only on the final chunk, a cumulative ``message``, ``finish_reason`` absent, spaced JSON,
-``.chunk`` as the final object, raw UTF-8 instead of ``\\uXXXX``, the three keep-alive
-forms, ...) are derived from the same payloads.
+The example streams E1-E5 are those of ``shared/reference/perplexity-examples.md``
+(themselves modelled on the captures cited in perplexity-wire.md), transcribed payload for
+payload in :mod:`conformance.examples`, the one copy that the fixture builder uses too; E6
+and the other dialects are here.  Every builder can frame them with CRLF (Perplexity's
+framing, wire F2), LF, CR or a mix of all three, and with the last event cut off in the two
+ways a connection can end early.  The variants the examples ask for (no ``[DONE]``,
+citations only on the final chunk, a cumulative ``message``, ``finish_reason`` absent,
+spaced JSON, ``.chunk`` as the final object, raw UTF-8 instead of ``\\uXXXX``, the three
+keep-alive forms, ...) are derived from the same payloads.
 
 Every chat test that feeds bytes does it through :func:`all_ways` (or its two shorthands
 :func:`collect_all_ways` and :func:`raises_all_ways`), which uses
-:func:`tests.feeding.iter_chunkings` to feed the stream whole, byte by byte, at every
-split point (sampled for long streams) and in seeded random chunkings, and asserts that
+:func:`tests.feeding.iter_chunkings` (the conformance kit's chunkings) to feed the stream
+whole, byte by byte, at every split point (sampled for long streams), inside every multibyte
+character, between every CR and LF, and in seeded random chunkings, and asserts that
 every chunking gives the same result: read boundaries fall anywhere in real streams
 (perplexity-wire.md F11, perplexityai/api-discussion#175).
 """
-
-# ruff: noqa: E501  (the example payloads are kept byte for byte, one event per line)
 
 from __future__ import annotations
 
@@ -25,7 +25,9 @@ import json
 from typing import Any, Callable, Iterable, List, Sequence, Tuple, TypeVar, Union
 
 import sse_pplx
-from tests.feeding import iter_chunkings
+from conformance import examples as ex
+from conformance.examples import dumps
+from tests.feeding import describe, iter_chunkings
 
 T = TypeVar("T")
 
@@ -76,149 +78,25 @@ def data(payload: str) -> str:
     return "data: " + payload
 
 
-def dumps(obj: Any, spaced: bool = False, ascii: bool = False) -> str:
-    """JSON the way the server writes it: compact (2026) or ``json.dumps`` spaced (2024-25)."""
-    return json.dumps(obj, separators=(", ", ": ") if spaced else (",", ":"), ensure_ascii=ascii)
-
-
-def load(payload: str) -> Any:
-    return json.loads(payload)
-
-
 DONE = "data: [DONE]"
 
 # --------------------------------------------------------------------------------------
-# E1: sonar, 2025 "full" shape (object chat.completion everywhere, cumulative message,
-# citations on every chunk, spaced JSON, \u00b0 escapes, no [DONE])
+# E1-E5, framed (the payloads and their variants: conformance/examples.py)
 # --------------------------------------------------------------------------------------
-
-E1_PAYLOADS = [
-    r"""{"id": "3f9c2a1e-7b44-4d0e-9a61-5c2e8d0b4f17", "model": "sonar", "created": 1741700000, "usage": {"prompt_tokens": 11, "completion_tokens": 1, "total_tokens": 12}, "citations": ["https://www.example.org/water-boiling-point", "https://science.example.edu/phase-changes"], "object": "chat.completion", "choices": [{"index": 0, "finish_reason": null, "message": {"role": "assistant", "content": "Water"}, "delta": {"role": "assistant", "content": "Water"}}]}""",
-    r"""{"id": "3f9c2a1e-7b44-4d0e-9a61-5c2e8d0b4f17", "model": "sonar", "created": 1741700000, "usage": {"prompt_tokens": 11, "completion_tokens": 3, "total_tokens": 14}, "citations": ["https://www.example.org/water-boiling-point", "https://science.example.edu/phase-changes"], "object": "chat.completion", "choices": [{"index": 0, "finish_reason": null, "message": {"role": "assistant", "content": "Water boils at"}, "delta": {"role": "assistant", "content": " boils at"}}]}""",
-    r"""{"id": "3f9c2a1e-7b44-4d0e-9a61-5c2e8d0b4f17", "model": "sonar", "created": 1741700000, "usage": {"prompt_tokens": 11, "completion_tokens": 6, "total_tokens": 17}, "citations": ["https://www.example.org/water-boiling-point", "https://science.example.edu/phase-changes"], "object": "chat.completion", "choices": [{"index": 0, "finish_reason": null, "message": {"role": "assistant", "content": "Water boils at 100 \u00b0C"}, "delta": {"role": "assistant", "content": " 100 \u00b0C"}}]}""",
-    r"""{"id": "3f9c2a1e-7b44-4d0e-9a61-5c2e8d0b4f17", "model": "sonar", "created": 1741700000, "usage": {"prompt_tokens": 11, "completion_tokens": 12, "total_tokens": 23}, "citations": ["https://www.example.org/water-boiling-point", "https://science.example.edu/phase-changes"], "object": "chat.completion", "choices": [{"index": 0, "finish_reason": null, "message": {"role": "assistant", "content": "Water boils at 100 \u00b0C (212 \u00b0F) at sea level[1][2]."}, "delta": {"role": "assistant", "content": " (212 \u00b0F) at sea level[1][2]."}}]}""",
-    r"""{"id": "3f9c2a1e-7b44-4d0e-9a61-5c2e8d0b4f17", "model": "sonar", "created": 1741700000, "usage": {"prompt_tokens": 11, "completion_tokens": 12, "total_tokens": 23}, "citations": ["https://www.example.org/water-boiling-point", "https://science.example.edu/phase-changes"], "object": "chat.completion", "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "Water boils at 100 \u00b0C (212 \u00b0F) at sea level[1][2]."}, "delta": {"role": "assistant", "content": ""}}]}""",
-]
-
-E1_ID = "3f9c2a1e-7b44-4d0e-9a61-5c2e8d0b4f17"
-E1_TEXT = "Water boils at 100 \u00b0C (212 \u00b0F) at sea level[1][2]."
-E1_CITATIONS = ["https://www.example.org/water-boiling-point", "https://science.example.edu/phase-changes"]
-E1_USAGE = {"prompt_tokens": 11, "completion_tokens": 12, "total_tokens": 23}
-
-
-def e1_payloads(*, raw_utf8: bool = False, legacy: bool = False) -> List[str]:
-    """E1's payloads; ``raw_utf8``: the twin with raw ``°`` (C2 B0) instead of ``\\u00b0``;
-    ``legacy``: the 2024 variant (no ``citations``, a llama-3.1-sonar model id)."""
-    if not raw_utf8 and not legacy:
-        return list(E1_PAYLOADS)
-    out = []
-    for p in E1_PAYLOADS:
-        d = load(p)
-        if legacy:
-            del d["citations"]
-            d["model"] = "llama-3.1-sonar-small-128k-online"
-        out.append(dumps(d, spaced=True, ascii=not raw_utf8))
-    return out
 
 
 def e1(eol: str = "crlf", *, raw_utf8: bool = False, legacy: bool = False, tail: str = "blank") -> bytes:
-    return frame([data(p) for p in e1_payloads(raw_utf8=raw_utf8, legacy=legacy)], eol, tail)
-
-
-# --------------------------------------------------------------------------------------
-# E2: sonar, 2026 shape (chat.completion.chunk then chat.completion.done, cost in usage,
-# search_results on the final chunk, compact JSON, raw UTF-8, [DONE])
-# --------------------------------------------------------------------------------------
-
-E2_PAYLOADS = [
-    r"""{"id":"9b1d7e52-0c3a-4f8e-b2d6-71a4c9e3f005","model":"sonar","created":1770770000,"usage":{"prompt_tokens":9,"completion_tokens":1,"total_tokens":10,"search_context_size":"low","cost":{"input_tokens_cost":0,"output_tokens_cost":0,"total_cost":0}},"citations":["https://docs.example.com/tides","https://ocean.example.net/tides-explained","https://en.example.org/wiki/Tidal_bulge"],"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant","content":"Earth"},"finish_reason":null}]}""",
-    r"""{"id":"9b1d7e52-0c3a-4f8e-b2d6-71a4c9e3f005","model":"sonar","created":1770770000,"usage":{"prompt_tokens":9,"completion_tokens":3,"total_tokens":12,"search_context_size":"low","cost":{"input_tokens_cost":0,"output_tokens_cost":0,"total_cost":0}},"citations":["https://docs.example.com/tides","https://ocean.example.net/tides-explained","https://en.example.org/wiki/Tidal_bulge"],"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant","content":" rotates through"},"finish_reason":null}]}""",
-    r"""{"id":"9b1d7e52-0c3a-4f8e-b2d6-71a4c9e3f005","model":"sonar","created":1770770001,"usage":{"prompt_tokens":9,"completion_tokens":9,"total_tokens":18,"search_context_size":"low","cost":{"input_tokens_cost":0,"output_tokens_cost":0,"total_cost":0}},"citations":["https://docs.example.com/tides","https://ocean.example.net/tides-explained","https://en.example.org/wiki/Tidal_bulge"],"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant","content":" two tidal bulges — one facing the Moon"},"finish_reason":null}]}""",
-    r"""{"id":"9b1d7e52-0c3a-4f8e-b2d6-71a4c9e3f005","model":"sonar","created":1770770002,"usage":{"prompt_tokens":9,"completion_tokens":16,"total_tokens":25,"search_context_size":"low","cost":{"input_tokens_cost":0,"output_tokens_cost":0,"total_cost":0}},"citations":["https://docs.example.com/tides","https://ocean.example.net/tides-explained","https://en.example.org/wiki/Tidal_bulge"],"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant","content":", one on the far side[1][3]."},"finish_reason":null}]}""",
-    r"""{"id":"9b1d7e52-0c3a-4f8e-b2d6-71a4c9e3f005","model":"sonar","created":1770770002,"usage":{"prompt_tokens":9,"completion_tokens":16,"total_tokens":25,"search_context_size":"low","cost":{"input_tokens_cost":0.000009,"output_tokens_cost":0.000016,"request_cost":0.005,"total_cost":0.005025}},"citations":["https://docs.example.com/tides","https://ocean.example.net/tides-explained","https://en.example.org/wiki/Tidal_bulge"],"search_results":[{"title":"How tides work","url":"https://docs.example.com/tides","date":"2025-11-02","last_updated":"2026-01-15","snippet":"Tides are the regular rise and fall of the sea surface caused by the Moon and Sun.","source":"web"},{"title":"Tides explained","url":"https://ocean.example.net/tides-explained","date":null,"last_updated":null,"snippet":"","source":"web"},{"title":"Tidal bulge","url":"https://en.example.org/wiki/Tidal_bulge","date":"2019-04-30","last_updated":"2025-12-01","snippet":"The ocean bulges toward and away from the Moon.","source":"web"}],"object":"chat.completion.done","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":"stop"}]}""",
-]
-
-E2_ID = "9b1d7e52-0c3a-4f8e-b2d6-71a4c9e3f005"
-E2_TEXT = "Earth rotates through two tidal bulges \u2014 one facing the Moon, one on the far side[1][3]."
-E2_CITATIONS = [
-    "https://docs.example.com/tides",
-    "https://ocean.example.net/tides-explained",
-    "https://en.example.org/wiki/Tidal_bulge",
-]
-
-
-def e2_payloads(
-    *,
-    citations_every_chunk: bool = True,
-    message: bool = False,
-    finish_reason_absent: bool = False,
-    spaced: bool = False,
-    final_object: str = "chat.completion.done",
-) -> List[str]:
-    """E2's payloads and the variants (b)-(f) of the examples file."""
-    if (citations_every_chunk, message, finish_reason_absent, spaced, final_object) == (
-        True, False, False, False, "chat.completion.done",
-    ):  # fmt: skip
-        return list(E2_PAYLOADS)
-    out = []
-    so_far = ""
-    for k, p in enumerate(E2_PAYLOADS):
-        d = load(p)
-        final = k == len(E2_PAYLOADS) - 1
-        choice = d["choices"][0]
-        so_far += choice["delta"]["content"]
-        if not citations_every_chunk and not final:
-            del d["citations"]
-        if message:
-            choice["message"] = {"role": "assistant", "content": so_far}
-        if finish_reason_absent and choice["finish_reason"] is None:
-            del choice["finish_reason"]
-        if final:
-            d["object"] = final_object
-        out.append(dumps(d, spaced=spaced))
-    return out
+    """E1 (sonar, 2025 full shape, no ``[DONE]``); ``raw_utf8``: raw ``°`` instead of
+    ``\\u00b0``; ``legacy``: the 2024 variant."""
+    return frame([data(p) for p in ex.e1_payloads(raw_utf8=raw_utf8, legacy=legacy)], eol, tail)
 
 
 def e2(eol: str = "crlf", *, done: bool = True, tail: str = "blank", **variant: Any) -> bytes:
-    blocks = [data(p) for p in e2_payloads(**variant)]
+    """E2 (sonar, 2026 shape, ``[DONE]``) and the variants (b)-(f): ``ex.e2_payloads``'s options."""
+    blocks = [data(p) for p in ex.e2_payloads(**variant)]
     if done:
         blocks.append(DONE)
     return frame(blocks, eol, tail)
-
-
-# --------------------------------------------------------------------------------------
-# E3: sonar-reasoning-pro, inline <think> with </think> split as "</th" + "ink>"
-# --------------------------------------------------------------------------------------
-
-E3_PAYLOADS = [
-    r"""{"id": "c07e4b1d-5a92-4e3b-8f10-2d6a9b7c4e21", "model": "sonar-reasoning-pro", "created": 1760000000, "usage": {"prompt_tokens": 8, "completion_tokens": 2, "total_tokens": 10, "search_context_size": "low", "cost": {"input_tokens_cost": 0.0, "output_tokens_cost": 0.0, "total_cost": 0.0}}, "citations": ["https://math.example.com/primes/2027"], "object": "chat.completion.chunk", "choices": [{"index": 0, "finish_reason": null, "message": {"role": "assistant", "content": "<think>\n"}, "delta": {"role": "assistant", "content": "<think>\n"}}]}""",
-    r"""{"id": "c07e4b1d-5a92-4e3b-8f10-2d6a9b7c4e21", "model": "sonar-reasoning-pro", "created": 1760000000, "usage": {"prompt_tokens": 8, "completion_tokens": 21, "total_tokens": 29, "search_context_size": "low", "cost": {"input_tokens_cost": 0.0, "output_tokens_cost": 0.0, "total_cost": 0.0}}, "citations": ["https://math.example.com/primes/2027"], "object": "chat.completion.chunk", "choices": [{"index": 0, "finish_reason": null, "message": {"role": "assistant", "content": "<think>\nThe square root of 2027 is about 45, so I only need to test primes up to 43."}, "delta": {"role": "assistant", "content": "The square root of 2027 is about 45, so I only need to test primes up to 43."}}]}""",
-    r"""{"id": "c07e4b1d-5a92-4e3b-8f10-2d6a9b7c4e21", "model": "sonar-reasoning-pro", "created": 1760000001, "usage": {"prompt_tokens": 8, "completion_tokens": 34, "total_tokens": 42, "search_context_size": "low", "cost": {"input_tokens_cost": 0.0, "output_tokens_cost": 0.0, "total_cost": 0.0}}, "citations": ["https://math.example.com/primes/2027"], "object": "chat.completion.chunk", "choices": [{"index": 0, "finish_reason": null, "message": {"role": "assistant", "content": "<think>\nThe square root of 2027 is about 45, so I only need to test primes up to 43. None divide it.\n</th"}, "delta": {"role": "assistant", "content": " None divide it.\n</th"}}]}""",
-    r"""{"id": "c07e4b1d-5a92-4e3b-8f10-2d6a9b7c4e21", "model": "sonar-reasoning-pro", "created": 1760000001, "usage": {"prompt_tokens": 8, "completion_tokens": 37, "total_tokens": 45, "search_context_size": "low", "cost": {"input_tokens_cost": 0.0, "output_tokens_cost": 0.0, "total_cost": 0.0}}, "citations": ["https://math.example.com/primes/2027"], "object": "chat.completion.chunk", "choices": [{"index": 0, "finish_reason": null, "message": {"role": "assistant", "content": "<think>\nThe square root of 2027 is about 45, so I only need to test primes up to 43. None divide it.\n</think>\n\n"}, "delta": {"role": "assistant", "content": "ink>\n\n"}}]}""",
-    r"""{"id": "c07e4b1d-5a92-4e3b-8f10-2d6a9b7c4e21", "model": "sonar-reasoning-pro", "created": 1760000002, "usage": {"prompt_tokens": 8, "completion_tokens": 49, "total_tokens": 57, "search_context_size": "low", "cost": {"input_tokens_cost": 0.0, "output_tokens_cost": 0.0, "total_cost": 0.0}}, "citations": ["https://math.example.com/primes/2027"], "object": "chat.completion.chunk", "choices": [{"index": 0, "finish_reason": null, "message": {"role": "assistant", "content": "<think>\nThe square root of 2027 is about 45, so I only need to test primes up to 43. None divide it.\n</think>\n\nYes \u2014 **2027 is prime**[1]."}, "delta": {"role": "assistant", "content": "Yes \u2014 **2027 is prime**[1]."}}]}""",
-    r"""{"id": "c07e4b1d-5a92-4e3b-8f10-2d6a9b7c4e21", "model": "sonar-reasoning-pro", "created": 1760000002, "usage": {"prompt_tokens": 8, "completion_tokens": 49, "total_tokens": 57, "search_context_size": "low", "cost": {"input_tokens_cost": 1.6e-05, "output_tokens_cost": 0.000392, "request_cost": 0.006, "total_cost": 0.006408}}, "citations": ["https://math.example.com/primes/2027"], "search_results": [{"title": "2027 (number)", "url": "https://math.example.com/primes/2027", "date": null, "last_updated": "2025-09-30", "snippet": "2027 is a prime number.", "source": "web"}], "object": "chat.completion.done", "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "<think>\nThe square root of 2027 is about 45, so I only need to test primes up to 43. None divide it.\n</think>\n\nYes \u2014 **2027 is prime**[1]."}, "delta": {"role": "assistant", "content": ""}}]}""",
-]
-
-E3_REASONING = "The square root of 2027 is about 45, so I only need to test primes up to 43. None divide it."
-E3_ANSWER = "Yes \u2014 **2027 is prime**[1]."
-E3_CONTENT = "<think>\n" + E3_REASONING + "\n</think>\n\n" + E3_ANSWER
-
-
-def with_deltas(payloads: Sequence[str], deltas: Sequence[str], spaced: bool = True) -> List[str]:
-    """The same chunks with other ``delta.content`` values (and a matching cumulative
-    ``message`` where the chunk has one)."""
-    assert len(payloads) == len(deltas)
-    out = []
-    so_far = ""
-    for p, piece in zip(payloads, deltas):
-        d = load(p)
-        choice = d["choices"][0]
-        so_far += piece
-        choice["delta"]["content"] = piece
-        if "message" in choice:
-            choice["message"]["content"] = so_far
-        out.append(dumps(d, spaced=spaced))
-    return out
 
 
 #: E3 with no ``</think>`` at all (community.perplexity.ai: "Reasoning not always
@@ -244,46 +122,21 @@ E3_JSON_DELTAS = [
 
 
 def e3(eol: str = "crlf", *, deltas: Sequence[str] | None = None, tail: str = "blank") -> bytes:
-    payloads = E3_PAYLOADS if deltas is None else with_deltas(E3_PAYLOADS, deltas)
+    """E3 (sonar-reasoning-pro, ``</think>`` split across chunks); ``deltas``: one per chunk instead."""
+    if deltas is None:
+        payloads = list(ex.E3_PAYLOADS)
+    else:
+        payloads = [ex.dumps(d, spaced=True) for d in ex.with_deltas(ex.e3_chunks(), deltas)]
     return frame([data(p) for p in payloads], eol, tail)
 
 
-# --------------------------------------------------------------------------------------
-# E4: sonar-pro with max_tokens 8, finish_reason "length" (and the "stop" twin that
-# api-discussion #249/#250 saw on text cut mid-sentence)
-# --------------------------------------------------------------------------------------
-
-E4_PAYLOADS = [
-    r"""{"id": "5e2d8a40-1f6b-47c9-93d2-a8b0e6c15f3e", "model": "sonar-pro", "created": 1765000000, "usage": {"prompt_tokens": 9, "completion_tokens": 3, "total_tokens": 12, "search_context_size": "low", "cost": {"input_tokens_cost": 0.0, "output_tokens_cost": 0.0, "total_cost": 0.0}}, "citations": ["https://history.example.com/gutenberg"], "object": "chat.completion.chunk", "choices": [{"index": 0, "finish_reason": null, "delta": {"role": "assistant", "content": "The printing press"}}]}""",
-    r"""{"id": "5e2d8a40-1f6b-47c9-93d2-a8b0e6c15f3e", "model": "sonar-pro", "created": 1765000000, "usage": {"prompt_tokens": 9, "completion_tokens": 8, "total_tokens": 17, "search_context_size": "low", "cost": {"input_tokens_cost": 0.0, "output_tokens_cost": 0.0, "total_cost": 0.0}}, "citations": ["https://history.example.com/gutenberg"], "object": "chat.completion.chunk", "choices": [{"index": 0, "finish_reason": null, "delta": {"role": "assistant", "content": ", invented around 1440 by"}}]}""",
-    r"""{"id": "5e2d8a40-1f6b-47c9-93d2-a8b0e6c15f3e", "model": "sonar-pro", "created": 1765000000, "usage": {"prompt_tokens": 9, "completion_tokens": 8, "total_tokens": 17, "search_context_size": "low", "cost": {"input_tokens_cost": 2.7e-05, "output_tokens_cost": 0.00012, "request_cost": 0.006, "total_cost": 0.006147}}, "citations": ["https://history.example.com/gutenberg"], "search_results": [{"title": "Gutenberg and the press", "url": "https://history.example.com/gutenberg", "date": "2024-03-12", "last_updated": "2025-10-04", "snippet": "Johannes Gutenberg's movable-type press...", "source": "web"}], "object": "chat.completion.done", "choices": [{"index": 0, "finish_reason": "length", "delta": {"role": "assistant", "content": ""}}]}""",
-]
-
-E4_TEXT = "The printing press, invented around 1440 by"
-
-
 def e4(eol: str = "crlf", *, finish_reason: str = "length") -> bytes:
-    payloads = list(E4_PAYLOADS)
+    """E4 (finish_reason ``length``, or the ``stop`` twin of text cut mid-sentence)."""
+    payloads = list(ex.E4_PAYLOADS)
     if finish_reason != "length":
-        d = load(payloads[-1])
-        d["choices"][0]["finish_reason"] = finish_reason
-        payloads[-1] = dumps(d, spaced=True)
+        payloads[-1] = ex.dumps(ex.e4_chunks(finish_reason)[-1], spaced=True)
     return frame([data(p) for p in payloads], eol)
 
-
-# --------------------------------------------------------------------------------------
-# E5: sonar-deep-research: keep-alives, a research chunk without choices/usage, rich
-# usage, [DONE]
-# --------------------------------------------------------------------------------------
-
-E5_PAYLOADS = [
-    r"""{"id": "d41f0c77-8e25-4b9a-a3c6-0f9e2b5d7a18", "model": "sonar-deep-research", "created": 1771000000, "object": "chat.completion.chunk"}""",
-    r"""{"id": "d41f0c77-8e25-4b9a-a3c6-0f9e2b5d7a18", "model": "sonar-deep-research", "created": 1771000180, "usage": {"prompt_tokens": 14, "completion_tokens": 2, "total_tokens": 16}, "citations": ["https://energy.example.gov/report-2025", "https://journal.example.org/grid-storage"], "object": "chat.completion.chunk", "choices": [{"index": 0, "finish_reason": null, "delta": {"role": "assistant", "content": "# Grid"}}]}""",
-    r"""{"id": "d41f0c77-8e25-4b9a-a3c6-0f9e2b5d7a18", "model": "sonar-deep-research", "created": 1771000180, "usage": {"prompt_tokens": 14, "completion_tokens": 5, "total_tokens": 19}, "citations": ["https://energy.example.gov/report-2025", "https://journal.example.org/grid-storage"], "object": "chat.completion.chunk", "choices": [{"index": 0, "finish_reason": null, "delta": {"role": "assistant", "content": " storage in 2025\n\n"}}]}""",
-    r"""{"id": "d41f0c77-8e25-4b9a-a3c6-0f9e2b5d7a18", "model": "sonar-deep-research", "created": 1771000195, "usage": {"prompt_tokens": 14, "completion_tokens": 1840, "total_tokens": 1854, "citation_tokens": 9120, "num_search_queries": 12, "reasoning_tokens": 15230, "cost": {"input_tokens_cost": 2.8e-05, "output_tokens_cost": 0.01472, "citation_tokens_cost": 0.01824, "reasoning_tokens_cost": 0.04569, "search_queries_cost": 0.06, "total_cost": 0.138678}}, "citations": ["https://energy.example.gov/report-2025", "https://journal.example.org/grid-storage"], "search_results": [{"title": "Energy storage report 2025", "url": "https://energy.example.gov/report-2025", "date": "2025-06-01", "last_updated": "2025-06-20", "snippet": "Installed battery capacity grew...", "source": "web"}, {"title": "Long-duration grid storage", "url": "https://journal.example.org/grid-storage", "date": "2025-02-14", "last_updated": null, "snippet": "", "source": "web"}], "object": "chat.completion.done", "choices": [{"index": 0, "finish_reason": "stop", "delta": {"role": "assistant", "content": ""}}]}""",
-]
-
-E5_TEXT = "# Grid storage in 2025\n\n"
 
 #: The three keep-alive forms the examples file asks for (their byte form is not recorded).
 PING_FORMS = {
@@ -294,8 +147,9 @@ PING_FORMS = {
 
 
 def e5(eol: str = "crlf", *, ping: str = "comment", done: bool = True) -> bytes:
+    """E5 (sonar-deep-research: keep-alives, a chunk without choices, ``[DONE]``)."""
     p: Block = PING_FORMS[ping]
-    research, first, second, final = E5_PAYLOADS
+    research, first, second, final = ex.E5_PAYLOADS
     blocks: List[Block] = [p, p, data(research), p, data(first), data(second), data(final)]
     if done:
         blocks.append(DONE)
@@ -471,11 +325,6 @@ def stream(*payloads: str, eol: str = "lf", done: bool = False, tail: str = "bla
 # --------------------------------------------------------------------------------------
 
 
-def _describe(name: str, chunks: Sequence[bytes]) -> str:
-    shown = list(chunks) if len(chunks) <= 6 else [*chunks[:3], b"...", *chunks[-2:]]
-    return f"{name}: {len(chunks)} chunks {shown!r}"
-
-
 def plain(value: Any) -> Any:
     """Chat objects and records to plain JSON data, for comparisons."""
     return json.loads(json.dumps(value, default=lambda o: o.to_dict() if hasattr(o, "to_dict") else repr(o)))
@@ -512,13 +361,13 @@ def all_ways(data_: bytes, run: Callable[[List[bytes]], T], key: Callable[[T], A
         try:
             out = run(chunks)
         except Exception as exc:
-            raise AssertionError(f"{_describe(name, chunks)}: raised {type(exc).__name__}: {exc}") from exc
+            raise AssertionError(f"{describe(name, chunks)}: raised {type(exc).__name__}: {exc}") from exc
         k = key(out)
         if ref_name == "":
             ref, ref_name, first = k, name, out
         elif k != ref:
             raise AssertionError(
-                f"chunking changed the result\n{_describe(name, chunks)}:\n  {k!r}\n'{ref_name}':\n  {ref!r}"
+                f"chunking changed the result\n{describe(name, chunks)}:\n  {k!r}\n'{ref_name}':\n  {ref!r}"
             )
     return first
 
@@ -541,28 +390,15 @@ def raises_all_ways(
         def run(chunks: List[bytes]) -> Any:
             return sse_pplx.collect_chat(chunks, **kw)
 
-    ref: Any = None
-    ref_name = ""
-    first: Any = None
-    for name, chunks in iter_chunkings(data_):
+    def failing(chunks: List[bytes]) -> BaseException:
         try:
             run(chunks)
         except exc_type as exc:
-            assert type(exc) is exc_type, f"{_describe(name, chunks)}: {type(exc).__name__}, not {exc_type.__name__}"
-            k = exc_key(exc)
-            if ref_name == "":
-                ref, ref_name, first = k, name, exc
-            elif k != ref:
-                raise AssertionError(
-                    f"chunking changed the failure\n{_describe(name, chunks)}:\n  {k!r}\n'{ref_name}':\n  {ref!r}"
-                ) from exc
-            continue
-        except Exception as exc:
-            raise AssertionError(
-                f"{_describe(name, chunks)}: raised {type(exc).__name__}: {exc}, expected {exc_type.__name__}"
-            ) from exc
-        raise AssertionError(f"{_describe(name, chunks)}: did not raise {exc_type.__name__}")
-    return first
+            assert type(exc) is exc_type, f"{type(exc).__name__}, not {exc_type.__name__}"
+            return exc
+        raise AssertionError(f"did not raise {exc_type.__name__}")
+
+    return all_ways(data_, failing, exc_key)
 
 
 def source(chunks: Iterable[bytes]) -> Any:

@@ -13,7 +13,6 @@ import time
 
 import pytest
 
-import sse_pplx.client
 from tests.modes import MODES, Mode
 from tests.servers import make_ca, open_fds
 
@@ -64,14 +63,17 @@ class LeakCheck:
         self.threads = threading.active_count()
         self.deferred = None
 
-    def assert_clean(self, timeout: float = 3.0):
+    def assert_clean(self, timeout: float = 3.0, collect: bool = True):
+        """Wait up to ``timeout`` for the counts to be back; ``collect=False``: without running the
+        garbage collector (a socket that only a collection would close counts as left open)."""
         if _loop_running():
-            self.deferred = timeout
+            self.deferred = (timeout, collect)
             return
         self.deferred = None
         deadline = time.monotonic() + timeout
         while True:
-            gc.collect()
+            if collect:
+                gc.collect()
             fds, threads = open_fds(), threading.active_count()
             if fds <= self.fds and threads <= self.threads:
                 return
@@ -82,7 +84,7 @@ class LeakCheck:
     def check_deferred(self):
         """The check an async test body asked for, now that its event loop has closed."""
         if self.deferred is not None:
-            self.assert_clean(self.deferred)
+            self.assert_clean(*self.deferred)
 
 
 @pytest.fixture
@@ -90,6 +92,14 @@ def leaks():
     check = LeakCheck()
     yield check
     check.check_deferred()
+
+
+@pytest.fixture
+def no_leaks(leaks):
+    """For ``autouse`` in a module: every server, socket and thread a test opened is gone when it
+    ends (within 2 s)."""
+    yield
+    leaks.assert_clean(timeout=2.0)
 
 
 @pytest.fixture(params=MODES)
@@ -122,8 +132,10 @@ def pytest_pyfunc_call(pyfuncitem):
 def fast_backoff(monkeypatch):
     """Retry backoff shrinks 100x (at most 0.08 s) so that retry tests stay fast; the policy itself
     is tested on its own, and server-requested waits (Retry-After) are still honoured in full."""
-    monkeypatch.setattr(sse_pplx.client, "INITIAL_RETRY_DELAY", 0.005)
-    monkeypatch.setattr(sse_pplx.client, "MAX_RETRY_DELAY", 0.08)
+    import sse_pplx._retry as retry_module
+
+    monkeypatch.setattr(retry_module, "INITIAL_RETRY_DELAY", 0.005)
+    monkeypatch.setattr(retry_module, "MAX_RETRY_DELAY", 0.08)
 
 
 def pytest_collection_finish(session):

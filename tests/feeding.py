@@ -4,30 +4,36 @@ Chunk boundaries must never change what the parser produces (docs/parser-contrac
 "Any chunking of the same bytes gives the same events and final state").  Bugs of exactly
 this class recur in peer libraries (rexxars/eventsource-parser#17, a CRLF split across
 chunks; btubbs/sseclient#38, UTF-8 split across reads; psf/requests#3980), so no parser
-test feeds a stream only one way: :func:`feed_all_ways` feeds it
+test feeds a stream only one way: :func:`feed_all_ways` feeds it, in the chunkings of the
+conformance kit (:func:`conformance.chunkings.strategies`, the one chunking helper of the
+repository),
 
 * whole,
 * byte by byte,
 * split at every single split point into two chunks (inputs up to ``EXHAUSTIVE_LIMIT``
-  bytes; longer inputs get a seeded sample of split points plus seeded random chunkings),
+  bytes; longer inputs get a seeded sample of split points and fixed chunk sizes),
 * split at every pair of split points into three chunks (inputs up to
   ``THREE_WAY_LIMIT`` bytes),
+* split inside every multibyte UTF-8 character and between every CR and LF (at most
+  ``SAMPLED_SPLITS`` of each, evenly spread, on long inputs),
+* in seeded random chunkings,
 
 and asserts that every way yields the same items and the same final state.
 
-This module also holds :func:`reference_parse`, a deliberately simple, spec-literal
-transcription of WHATWG HTML §9.2.5/§9.2.6 that works on the whole byte string at once.  It
-is the clean-room oracle for the property tests and tells
-:func:`assert_events_as_soon_as_complete` at which byte each item must come out.  It was
-written from the specification only, never from the implementation.
+This module also holds :func:`reference_parse`: what the conformance kit's spec-literal
+oracle (:mod:`conformance.oracle`, written from the WHATWG texts only, never from the
+implementation) makes of a whole byte string, as the parser's items and state.  It is the
+reference of the property tests and tells :func:`assert_events_as_soon_as_complete` at
+which byte each item must come out.
 """
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence, Union
 
+from conformance.chunkings import strategies
+from conformance.oracle import LimitReached, Oracle
 from sse_pplx import Comment, ServerSentEvent, SSEParser
 
 Item = Union[ServerSentEvent, Comment]
@@ -36,10 +42,11 @@ Item = Union[ServerSentEvent, Comment]
 EXHAUSTIVE_LIMIT = 300
 #: Inputs up to this many bytes are also split at every pair of split points.
 THREE_WAY_LIMIT = 40
-#: For longer inputs: how many sampled split points and random chunkings.
+#: For longer inputs: how many sampled split points (and at most how many cuts inside
+#: multibyte characters, and between CR and LF); the random chunkings and the fixed sizes.
 SAMPLED_SPLITS = 96
 RANDOM_CHUNKINGS = 24
-_SEED = 20240229
+FIXED_SIZES = (2, 3, 7, 64, 1000, 4096)
 
 
 @dataclass(frozen=True)
@@ -80,53 +87,28 @@ class FeedResult:
 # --------------------------------------------------------------------------------------
 
 
-def _split(data: bytes, points: Sequence[int]) -> list[bytes]:
-    out: list[bytes] = []
-    prev = 0
-    for p in points:
-        out.append(data[prev:p])
-        prev = p
-    out.append(data[prev:])
-    return out
-
-
 def iter_chunkings(data: bytes) -> Iterator[tuple[str, list[bytes]]]:
     """Yield ``(name, chunks)`` for every way :func:`feed_all_ways` feeds ``data``.
 
-    ``b"".join(chunks) == data`` always holds.  Names say which chunking it is, so a
+    ``b"".join(chunks) == data`` always holds.  Names (``whole``, ``bytewise``, ``split@K``,
+    ``utf8@K``, ``crlf@K``, ``fixed@S``, ``random#N``...) say which chunking it is, so a
     failure message can name it.
     """
-    n = len(data)
-    yield "whole", [data]
-    yield "byte by byte", [data[i : i + 1] for i in range(n)]
-    if n <= EXHAUSTIVE_LIMIT:
-        for i in range(1, n):
-            yield f"split at {i}", _split(data, [i])
-        if n <= THREE_WAY_LIMIT:
-            for i in range(1, n):
-                for j in range(i + 1, n):
-                    yield f"split at {i} and {j}", _split(data, [i, j])
-        return
-    rng = random.Random(_SEED ^ n)
-    for i in sorted(rng.sample(range(1, n), min(SAMPLED_SPLITS, n - 1))):
-        yield f"split at {i}", _split(data, [i])
-    for size in (2, 3, 7, 64, 1000, 4096):
-        if size < n:
-            yield f"fixed chunks of {size}", [data[i : i + size] for i in range(0, n, size)]
-    for k in range(RANDOM_CHUNKINGS):
-        max_chunk = rng.choice([2, 5, 16, 100, max(2, n // 3)])
-        points: list[int] = []
-        pos = 0
-        while True:
-            pos += rng.randint(1, max_chunk)
-            if pos >= n:
-                break
-            points.append(pos)
-        yield f"random chunking #{k} (seed {_SEED ^ n}, points {points[:8]}...)", _split(data, points)
+    for chunking in strategies(
+        data,
+        exhaustive_limit=EXHAUSTIVE_LIMIT,
+        three_way_limit=THREE_WAY_LIMIT,
+        sampled_splits=SAMPLED_SPLITS,
+        max_targeted=SAMPLED_SPLITS,
+        fixed_sizes=FIXED_SIZES if len(data) > EXHAUSTIVE_LIMIT else (),
+        random_count=RANDOM_CHUNKINGS,
+    ):
+        yield chunking.name, chunking.chunks(data)
 
 
-def _describe(name: str, chunks: list[bytes]) -> str:
-    shown = chunks if len(chunks) <= 6 else [*chunks[:3], b"...", *chunks[-2:]]
+def describe(name: str, chunks: Sequence[bytes]) -> str:
+    """A chunking, shortly, for failure messages."""
+    shown = list(chunks) if len(chunks) <= 6 else [*chunks[:3], b"...", *chunks[-2:]]
     return f"{name}: {len(chunks)} chunks {shown!r}"
 
 
@@ -184,9 +166,9 @@ def feed_all_ways(data: bytes, **parser_kwargs: Any) -> FeedResult:
         try:
             result = feed_chunks(chunks, **parser_kwargs)
         except AssertionError as exc:
-            raise AssertionError(f"{_describe(name, chunks)}: {exc}") from exc
+            raise AssertionError(f"{describe(name, chunks)}: {exc}") from exc
         except Exception as exc:
-            raise AssertionError(f"{_describe(name, chunks)}: raised {type(exc).__name__}: {exc}") from exc
+            raise AssertionError(f"{describe(name, chunks)}: raised {type(exc).__name__}: {exc}") from exc
         if reference is None:
             reference, reference_name = result, name
             assert result.close_events == [], (
@@ -211,7 +193,7 @@ def feed_all_ways(data: bytes, **parser_kwargs: Any) -> FeedResult:
             ]
             raise AssertionError(
                 f"chunking changed the result for {data!r}\n"
-                f"{_describe(name, chunks)} differs from '{reference_name}':\n" + "\n".join(diffs)
+                f"{describe(name, chunks)} differs from '{reference_name}':\n" + "\n".join(diffs)
             )
     assert reference is not None
     return reference
@@ -249,18 +231,18 @@ def expect_raises_all_ways(data: bytes, exc_type: type[BaseException], **parser_
                 raised = exc
                 exc_events = getattr(exc, "events", None)
                 assert isinstance(exc_events, list), (
-                    f"{_describe(name, chunks)}: {type(exc).__name__}.events is {exc_events!r}"
+                    f"{describe(name, chunks)}: {type(exc).__name__}.events is {exc_events!r}"
                 )
                 got.extend(_check_items(exc_events, f"exc.events of feed() #{index}", comments))
                 break
             except Exception as exc:
                 raise AssertionError(
-                    f"{_describe(name, chunks)}: feed() #{index} raised {type(exc).__name__}: {exc}, "
+                    f"{describe(name, chunks)}: feed() #{index} raised {type(exc).__name__}: {exc}, "
                     f"expected {exc_type.__name__}"
                 ) from exc
-        assert raised is not None, f"{_describe(name, chunks)}: no feed() raised {exc_type.__name__}"
+        assert raised is not None, f"{describe(name, chunks)}: no feed() raised {exc_type.__name__}"
         assert type(raised) is exc_type, (
-            f"{_describe(name, chunks)}: raised {type(raised).__name__}, expected exactly {exc_type.__name__}"
+            f"{describe(name, chunks)}: raised {type(raised).__name__}, expected exactly {exc_type.__name__}"
         )
         result = RaisedResult(
             events=got,
@@ -273,7 +255,7 @@ def expect_raises_all_ways(data: bytes, exc_type: type[BaseException], **parser_
         elif result != reference:
             raise AssertionError(
                 f"chunking changed the failure for {data[:200]!r}...\n"
-                f"{_describe(name, chunks)}: {result!r}\n'{reference_name}': {reference!r}"
+                f"{describe(name, chunks)}: {result!r}\n'{reference_name}': {reference!r}"
             )
     assert reference is not None
     return reference
@@ -307,10 +289,8 @@ def assert_events_as_soon_as_complete(data: bytes, **parser_kwargs: Any) -> None
 
 
 # --------------------------------------------------------------------------------------
-# Spec-literal reference (oracle)
+# The spec-literal reference (conformance.oracle)
 # --------------------------------------------------------------------------------------
-
-_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass
@@ -327,129 +307,70 @@ class ReferenceResult:
     incomplete_event: ServerSentEvent | None
     """The event a blank line would have dispatched, the partial last line processed as if
     terminated (contract wording)."""
+    limit: str | None = None
+    """The size limit exceeded (``max_line_bytes`` / ``max_event_bytes``), if any: the items
+    are then those completed before it."""
+    limit_position: int | None = None
+    """The index of the byte at which the limit was exceeded."""
 
     @property
     def items(self) -> list[Any]:
         return [item for _, item in self.positioned_items]
 
 
-def split_lines(data: bytes) -> tuple[list[tuple[bytes, int]], bytes]:
-    """Split raw bytes into ``(line, index of the byte ending it)`` and the partial tail.
-
-    "a U+000D CARRIAGE RETURN U+000A LINE FEED (CRLF) character pair, a single U+000A LINE
-    FEED (LF) character not preceded by a U+000D CARRIAGE RETURN (CR) character, and a
-    single U+000D CARRIAGE RETURN (CR) character not followed by a U+000A LINE FEED (LF)
-    character being the ways in which a line can end."  CR and LF are ASCII and never occur
-    inside a UTF-8 sequence, so splitting bytes and decoding each line is the same as
-    decoding first.  For CRLF the recorded index is the CR's.
-    """
-    lines: list[tuple[bytes, int]] = []
-    start = i = 0
-    n = len(data)
-    while i < n:
-        byte = data[i]
-        if byte == 0x0D:
-            lines.append((data[start:i], i))
-            i += 2 if i + 1 < n and data[i + 1] == 0x0A else 1
-            start = i
-        elif byte == 0x0A:
-            lines.append((data[start:i], i))
-            i += 1
-            start = i
-        else:
-            i += 1
-    return lines, data[start:]
+def _item(found: dict[str, Any]) -> tuple[int, Any]:
+    """An oracle event or comment as the parser's item, with its position."""
+    if "comment" in found:
+        text = found["comment"]
+        return found["at"], Comment(text[1:] if text.startswith(" ") else text)
+    return found["at"], ServerSentEvent(data=found["data"], event=found["type"], id=found["id"], retry=found["retry"])
 
 
-def reference_parse(data: bytes, *, comments: bool = False, last_event_id: str = "") -> ReferenceResult:
-    """Parse a complete byte stream the way WHATWG HTML §9.2.6 words it, step by step."""
-    # "The UTF-8 decode algorithm strips one leading UTF-8 Byte Order Mark (BOM), if any."
-    body = data[3:] if data.startswith(_BOM) else data
-    offset = len(data) - len(body)
-    raw_lines, partial_raw = split_lines(body)
-
-    data_buffer = ""
-    event_type = ""
-    last_id = last_event_id
-    retry: int | None = None
-    block_retry: int | None = None
-    block_has_lines = False
-    out: list[tuple[int, Any]] = []
-
-    def process_field(name: str, value: str) -> None:
-        nonlocal data_buffer, event_type, last_id, retry, block_retry
-        if name == "event":
-            event_type = value
-        elif name == "data":
-            data_buffer += value + "\n"
-        elif name == "id":
-            # "If the field value does not contain U+0000 NULL, then set the last event ID
-            # buffer to the field value. Otherwise, ignore the field."
-            if "\x00" not in value:
-                last_id = value
-        elif name == "retry" and value and all(c in "0123456789" for c in value):
-            # "If the field value consists of only ASCII digits, then interpret the field
-            # value as an integer in base ten ... Otherwise, ignore the field."
-            retry = block_retry = int(value)
-        # otherwise: "The field is ignored."
-
-    def process_line(line: str, end: int | None) -> None:
-        nonlocal data_buffer, event_type, block_retry, block_has_lines
-        if line == "":
-            if data_buffer:
-                payload = data_buffer[:-1] if data_buffer.endswith("\n") else data_buffer
-                event = ServerSentEvent(data=payload, event=event_type or "message", id=last_id, retry=block_retry)
-                if end is not None:
-                    out.append((end, event))
-            data_buffer = ""
-            event_type = ""
-            block_retry = None
-            block_has_lines = False
-            return
-        block_has_lines = True
-        if line.startswith(":"):
-            if comments and end is not None:
-                text = line[1:]
-                out.append((end, Comment(text[1:] if text.startswith(" ") else text)))
-            return
-        if ":" in line:
-            name, _, value = line.partition(":")
-            if value.startswith(" "):
-                value = value[1:]
-            process_field(name, value)
-        else:
-            process_field(line, "")
-
-    for raw, end in raw_lines:
-        process_line(raw.decode("utf-8", "replace"), end + offset)
-
-    final_id, final_retry = last_id, retry
-    partial = partial_raw.decode("utf-8", "replace")
-    if partial:
+def reference_parse(
+    data: bytes,
+    *,
+    comments: bool = False,
+    last_event_id: str = "",
+    max_line_bytes: int | None = None,
+    max_event_bytes: int | None = None,
+) -> ReferenceResult:
+    """What the spec-literal oracle (:class:`conformance.oracle.Oracle`, the one reference of
+    the repository) makes of a whole stream, as the parser's items and state."""
+    oracle = Oracle(
+        comments=comments,
+        last_event_id=last_event_id,
+        max_line_bytes=max_line_bytes,
+        max_event_bytes=max_event_bytes,
+    )
+    try:
+        found = oracle.feed(data)
+    except LimitReached as exc:
+        return ReferenceResult(
+            positioned_items=[_item(f) for f in exc.events],
+            last_event_id=oracle.last_event_id_buffer,
+            retry=oracle.reconnection_time,
+            truncated=None,
+            incomplete_event=None,
+            limit=exc.limit,
+            limit_position=exc.position,
+        )
+    last_id, retry, block_lines = oracle.last_event_id_buffer, oracle.reconnection_time, oracle.block_lines
+    oracle.close()
+    if oracle.discarded:
         truncated: bool | None = True
-    elif data_buffer:
-        truncated = True
-    elif block_has_lines:
+    elif block_lines:
         truncated = None  # "ended inside an event"? the contract does not pin this case down
     else:
         truncated = False
-    # incomplete_event: the partial last line processed as if terminated, then a blank line
-    if partial:
-        process_line(partial, None)
-    incomplete = (
-        ServerSentEvent(
-            data=data_buffer[:-1] if data_buffer.endswith("\n") else data_buffer,
-            event=event_type or "message",
-            id=last_id,
-            retry=block_retry,
-        )
-        if data_buffer
-        else None
-    )
+    # The incomplete event: the partial last line processed as if terminated, then a blank
+    # line (an LF after a CR that ended a line only completes that CR LF, hence two).
+    pending = Oracle(comments=False, last_event_id=last_event_id)
+    after = pending.feed(data + b"\n\n")[sum(1 for f in found if "comment" not in f) :]
+    incomplete = _item(after[0])[1] if after else None
     return ReferenceResult(
-        positioned_items=out,
-        last_event_id=final_id,
-        retry=final_retry,
+        positioned_items=[_item(f) for f in found],
+        last_event_id=last_id,
+        retry=retry,
         truncated=truncated,
         incomplete_event=incomplete,
     )

@@ -1,6 +1,7 @@
-"""The load kit: a loopback server with many concurrent Perplexity-shaped streams, and the two
-load runners (threads on one shared ``Client``, asyncio tasks on one ``AsyncClient``) that
-``tests/test_load.py`` and ``benchmarks/bench_load.py`` share.
+"""The load kit: a loopback server with many concurrent Perplexity-shaped streams, and the load
+runner (:func:`run_streams`: threads on one shared ``Client``, or asyncio tasks on one
+``AsyncClient``, each stream read by one body for both) that ``tests/test_load.py`` and
+``benchmarks/bench_load.py`` share.
 
 The server runs as a child process (``python tests/load_server.py``; it prints ``PORT <n>`` and exits when its
 stdin closes), so that it does not share the clients' GIL, and so that its sockets, threads and
@@ -358,41 +359,70 @@ def _after(result: LoadResult) -> None:
     result.rss_after = rss_bytes()
 
 
-def run_threads(
+def run_streams(
+    mode: str,
     base_url: str,
     streams: int = 200,
     chunks: int = 1000,
-    wave: str = "threads",
+    wave: str = "",
     trace: str = "off",
     client: Any = None,
     timeout: float = 120.0,
 ) -> LoadResult:
-    """``streams`` threads, one stream each, all on ONE ``sse_pplx.Client`` (made here and closed at
-    the end unless ``client`` is given).  Each thread iterates its stream, joining
-    ``chunk.choices[0].delta.content``, then calls ``get_final_completion()``."""
-    from sse_pplx import Client
-
-    result = LoadResult("threads", streams, chunks, trace)
+    """``streams`` streams at once on ONE client: ``mode="threads"``, a thread each on one
+    ``sse_pplx.Client`` (made here and closed at the end unless ``client`` is given);
+    ``mode="asyncio"``, an asyncio task each on one ``sse_pplx.AsyncClient``, under one
+    ``asyncio.run`` (the tasks still pending after the client is closed are recorded).  Every
+    stream is read by :func:`_read_stream`.  ``wave`` names the wave for the server (default:
+    the mode)."""
+    if mode not in ("threads", "asyncio"):
+        raise ValueError(f"mode is 'threads' or 'asyncio', not {mode!r}")
+    result = LoadResult(mode, streams, chunks, trace)
     _begin(result)
+    if mode == "threads":
+        _run_threads(result, base_url, wave or mode, timeout, client)
+    else:
+        asyncio.run(_run_tasks(result, base_url, wave or mode, timeout))
+    _after(result)
+    return result
+
+
+async def _read_stream(mode: Any, client: Any, result: LoadResult, n: int, wave: str, first: Any) -> None:
+    """Stream ``n``, read the way applications read it (``tests/modes.py``: the sync or the async
+    API from one body): each chunk's ``delta.content`` joined, ``await first()`` at the first chunk
+    (hold it until every stream has its own), then ``get_final_completion()``; checked."""
+    pieces: List[str] = []
+    count = 0
+    stream = await mode.resolve(client.chat.completions.create(**_request(n, result.chunks, wave, result.streams)))
+    async with mode.enter(stream):
+        async for chunk in mode.iterate(stream):
+            if not count:
+                await first()
+            count += 1
+            text = chunk.choices[0].delta.content
+            if text:
+                pieces.append(text)
+        final = await mode.resolve(stream.get_final_completion())
+    result.check(n, count, "".join(pieces), final)
+
+
+def _run_threads(result: LoadResult, base_url: str, wave: str, timeout: float, client: Any) -> None:
+    from sse_pplx import Client
+    from tests.modes import Mode, run_without_loop
+
+    sync = Mode("sync")
+    streams = result.streams
     own = client is None
     if own:
         client = Client(base_url=base_url, api_key="load-test", max_retries=0, timeout=timeout)
     barrier = threading.Barrier(streams, action=result.snapshot_open, timeout=timeout)
 
+    async def first() -> None:
+        barrier.wait()
+
     def worker(n: int) -> None:
-        pieces: List[str] = []
-        count = 0
         try:
-            with client.chat.completions.create(**_request(n, chunks, wave, streams)) as stream:
-                for chunk in stream:
-                    if not count:
-                        barrier.wait()  # hold the first chunk until every stream has its own
-                    count += 1
-                    text = chunk.choices[0].delta.content
-                    if text:
-                        pieces.append(text)
-                final = stream.get_final_completion()
-            result.check(n, count, "".join(pieces), final)
+            run_without_loop(_read_stream(sync, client, result, n, wave, first))
         except BaseException as exc:  # every failure is a finding, per stream
             barrier.abort()
             result.errors[n] = repr(exc)
@@ -410,37 +440,19 @@ def run_threads(
             result.errors.setdefault(n, f"hung: still running after {timeout:.0f} s")
     if own:
         client.close()
-    _after(result)
-    return result
 
 
-def run_asyncio(
-    base_url: str,
-    streams: int = 200,
-    chunks: int = 1000,
-    wave: str = "asyncio",
-    trace: str = "off",
-    timeout: float = 120.0,
-) -> LoadResult:
-    """``streams`` asyncio tasks, one stream each, all on ONE ``sse_pplx.AsyncClient``, under one
-    ``asyncio.run``; records the tasks still pending after the client is closed."""
-    result = LoadResult("asyncio", streams, chunks, trace)
-    _begin(result)
-    asyncio.run(_arun(result, base_url, wave, timeout))
-    _after(result)
-    return result
-
-
-async def _arun(result: LoadResult, base_url: str, wave: str, timeout: float) -> None:
+async def _run_tasks(result: LoadResult, base_url: str, wave: str, timeout: float) -> None:
     from sse_pplx import AsyncClient
+    from tests.modes import Mode
 
-    streams, chunks = result.streams, result.chunks
+    streams = result.streams
     client = AsyncClient(base_url=base_url, api_key="load-test", max_retries=0, timeout=timeout)
     arrived = [0]
     released = asyncio.Event()
     broken: List[bool] = []
 
-    async def barrier() -> None:
+    async def first() -> None:
         arrived[0] += 1
         if arrived[0] == streams:
             result.snapshot_open()
@@ -450,21 +462,11 @@ async def _arun(result: LoadResult, base_url: str, wave: str, timeout: float) ->
         if broken:
             raise RuntimeError("another stream failed before all were open")
 
+    asynchronous = Mode("async")
+
     async def worker(n: int) -> None:
-        pieces: List[str] = []
-        count = 0
         try:
-            stream = await client.chat.completions.create(**_request(n, chunks, wave, streams))
-            async with stream:
-                async for chunk in stream:
-                    if not count:
-                        await barrier()
-                    count += 1
-                    text = chunk.choices[0].delta.content
-                    if text:
-                        pieces.append(text)
-                final = await stream.get_final_completion()
-            result.check(n, count, "".join(pieces), final)
+            await _read_stream(asynchronous, client, result, n, wave, first)
         except Exception as exc:  # every failure is a finding, per stream
             broken.append(True)
             released.set()

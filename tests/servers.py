@@ -364,6 +364,53 @@ def silent_listener() -> Iterator[int]:
         listener.close()
 
 
+@contextlib.contextmanager
+def stalling_server(*events: bytes, head: bool = True) -> Iterator[LoopbackServer]:
+    """A server that answers with a 200 event stream head and ``events`` (a chunk each), or with
+    nothing at all (``head=False``), then sends nothing more until the block ends."""
+    release = threading.Event()
+
+    def handler(ex: Exchange) -> None:
+        if head:
+            ex.stream(list(events), end=False)
+        release.wait(5)
+
+    with LoopbackServer(handler) as server:
+        try:
+            yield server
+        finally:
+            release.set()
+
+
+class Gate:
+    """What :func:`gated_server` waits for."""
+
+    def __init__(self) -> None:
+        self.opened = threading.Event()
+        self.waited: List[bool] = []
+
+    def open(self, *_: object) -> None:
+        self.opened.set()
+
+
+def gated_server(pieces: List[bytes], headers: Optional[Dict[str, str]] = None) -> Tuple[LoopbackServer, Gate]:
+    """A server that sends the first of ``pieces`` (a chunk each, after a 200 head with
+    ``headers``, an event stream by default), then waits up to 10 s until the test opens the
+    gate it returns (``gate.open()``: the client has that piece), then sends the rest.
+    ``gate.waited`` says, once the response is over, whether the gate was opened in time."""
+    gate = Gate()
+
+    def handler(ex: Exchange) -> None:
+        ex.head(200, headers or {"Content-Type": "text/event-stream"})
+        ex.chunk(pieces[0])
+        gate.waited.append(gate.opened.wait(10))
+        for piece in pieces[1:]:
+            ex.chunk(piece)
+        ex.end()
+
+    return LoopbackServer(handler), gate
+
+
 def watching_server(*events: bytes) -> Tuple[LoopbackServer, threading.Event]:
     """A server that streams ``events`` (one chunk each, no end), then sets the event it returns
     as soon as the client has closed the connection."""
@@ -384,7 +431,11 @@ def watching_server(*events: bytes) -> Tuple[LoopbackServer, threading.Event]:
 
 
 def open_fds() -> int:
-    return len(os.listdir("/proc/self/fd"))
+    """The process's open file descriptors (Linux ``/proc/self/fd``; 0 where there is none)."""
+    try:
+        return len(os.listdir("/proc/self/fd"))
+    except OSError:  # pragma: no cover - not Linux
+        return 0
 
 
 def sse(obj: object) -> bytes:
@@ -409,14 +460,17 @@ __all__ = [
     "Certs",
     "ConnectProxy",
     "Exchange",
+    "Gate",
     "LoopbackServer",
     "chunk_obj",
+    "gated_server",
     "gzip",
     "gzip_stream",
     "make_ca",
     "open_fds",
     "silent_listener",
     "sse",
+    "stalling_server",
     "unused_port",
     "watching_server",
 ]

@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import sse_pplx
+from conformance import examples as ex
 from tests import chat_streams as cs
 from tests.chat_streams import all_ways, chunk, collect_all_ways, dumps, plain, snapshot, stream
 
@@ -449,7 +450,7 @@ def _run_with_callbacks(chunks: List[bytes]) -> Any:
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(content=CONTENTS, data=st.data())
-@example(content=cs.E3_CONTENT, data=None)
+@example(content=ex.E3_CONTENT, data=None)
 @example(content="<think>\nabc\n</think>\n\nxyz", data=None)
 def test_any_split_into_deltas_gives_the_split_of_the_whole_string(content: str, data: Any) -> None:
     """For any content and any split into deltas: the same reasoning / answer / closed as

@@ -13,16 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 from typing import Any, Iterator, List
 
 import pytest
 
 import sse_pplx
+from conformance import examples as ex
 from sse_pplx import APIErrorEvent, IncompleteStreamError, ServerSentEvent, StreamDecodeError
 from tests import chat_streams as cs
 from tests.chat_streams import (
@@ -37,8 +34,8 @@ from tests.chat_streams import (
     stream,
 )
 from tests.feeding import reference_parse
+from tests.imports import modules_after
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 FINISH = chunk("", finish_reason="stop")
 
 CHAT_NAMES = [
@@ -83,14 +80,14 @@ def test_chat_names_are_public() -> None:
 @pytest.mark.parametrize("eol", EOLS)
 def test_iter_chat_chunks_gives_back_the_json_of_every_chunk(eol: str) -> None:
     chunks = all_ways(cs.e2(eol), lambda c: list(sse_pplx.iter_chat_chunks(c)), dicts)
-    assert dicts(chunks) == [json.loads(p) for p in cs.E2_PAYLOADS]  # no [DONE] chunk
+    assert dicts(chunks) == [json.loads(p) for p in ex.E2_PAYLOADS]  # no [DONE] chunk
     assert all(isinstance(c, sse_pplx.ChatCompletionChunk) for c in chunks)
 
 
 def test_chunk_attribute_access_like_the_sdks() -> None:
     chunks = all_ways(cs.e2(), lambda c: list(sse_pplx.iter_chat_chunks(c)), dicts)
     first, final = chunks[0], chunks[-1]
-    assert first.id == cs.E2_ID and first.model == "sonar" and first.created == 1770770000
+    assert first.id == ex.E2_ID and first.model == "sonar" and first.created == 1770770000
     assert first.object == "chat.completion.chunk" and final.object == "chat.completion.done"
     choice = first.choices[0]
     assert choice.index == 0
@@ -99,7 +96,7 @@ def test_chunk_attribute_access_like_the_sdks() -> None:
     assert final.choices[0].finish_reason == "stop" and final.choices[0].delta.content == ""
     assert first.usage.total_tokens == 10 and first.usage.cost.total_cost == 0
     assert final.usage.cost.request_cost == 0.005
-    assert first.citations == cs.E2_CITATIONS
+    assert first.citations == ex.E2_CITATIONS
     assert final.search_results[1].date is None and final.search_results[0].title == "How tides work"
     # absent fields read as None
     assert first.search_results is None and first.images is None and first.related_questions is None
@@ -182,7 +179,7 @@ def test_the_sdks_dump_methods_give_the_json() -> None:
 
 
 def test_no_pydantic() -> None:
-    out = _modules_after("import sse_pplx\nsse_pplx.collect_chat([b'data: {}\\n\\n'])")
+    out = modules_after("import sse_pplx\nsse_pplx.collect_chat([b'data: {}\\n\\n'])")
     assert "pydantic" not in out
 
 
@@ -234,7 +231,7 @@ def test_result_is_final_after_iteration_and_a_snapshot_before() -> None:
         first = next(it)
         assert first.choices[0].delta.content == "Earth"
         # a snapshot of everything fed so far: at least the first chunk, at most all
-        assert it.result.content.startswith("Earth") and cs.E2_TEXT.startswith(it.result.content)
+        assert it.result.content.startswith("Earth") and ex.E2_TEXT.startswith(it.result.content)
         rest = list(it)
         assert len(rest) == 4
         return snapshot(it.result)
@@ -328,15 +325,15 @@ def _text(chunks: List[bytes], **kw: Any) -> List[str]:
 @pytest.mark.parametrize("eol", ["crlf", "lf"])
 def test_iter_text_yields_the_answer_delta_by_delta(eol: str) -> None:
     pieces = all_ways(cs.e2(eol), _text)
-    assert pieces == [json.loads(p)["choices"][0]["delta"]["content"] for p in cs.E2_PAYLOADS[:-1]]
-    assert "".join(pieces) == cs.E2_TEXT
+    assert pieces == [json.loads(p)["choices"][0]["delta"]["content"] for p in ex.E2_PAYLOADS[:-1]]
+    assert "".join(pieces) == ex.E2_TEXT
 
 
 def test_iter_text_leaves_out_the_reasoning_unless_asked() -> None:
     answer = all_ways(cs.e3(), lambda c: "".join(_text(c)))
-    assert answer == cs.E3_ANSWER
+    assert answer == ex.E3_ANSWER
     raw = all_ways(cs.e3(), lambda c: "".join(_text(c, include_reasoning=True)))
-    assert raw == cs.E3_CONTENT
+    assert raw == ex.E3_CONTENT
 
 
 @pytest.mark.parametrize(
@@ -357,7 +354,7 @@ def test_iter_text_raises_in_band_errors_and_strict_truncation() -> None:
 @pytest.mark.parametrize("size", [1, 7, 20, 200])
 def test_iter_text_buffered_by_size(size: int) -> None:
     data = cs.e2()
-    deltas = [json.loads(p)["choices"][0]["delta"]["content"] for p in cs.E2_PAYLOADS]
+    deltas = [json.loads(p)["choices"][0]["delta"]["content"] for p in ex.E2_PAYLOADS]
     longest = max(len(d) for d in deltas)
     per_way = {}
 
@@ -367,23 +364,23 @@ def test_iter_text_buffered_by_size(size: int) -> None:
         per_way[len(chunks)] = pieces
         return "".join(pieces)
 
-    assert all_ways(data, run) == cs.E2_TEXT
+    assert all_ways(data, run) == ex.E2_TEXT
     # fed byte by byte, text is released once `size` characters wait, not held longer
     byte_by_byte = per_way[len(data)]
     assert all(len(p) < size + longest for p in byte_by_byte), byte_by_byte
-    if size < len(cs.E2_TEXT) // 2:
+    if size < len(ex.E2_TEXT) // 2:
         assert len(byte_by_byte) >= 2
 
 
 def test_iter_text_buffered_by_a_long_interval_yields_once() -> None:
     pieces = all_ways(cs.e2(), lambda c: _text(c, buffer_seconds=3600.0))
-    assert pieces == [cs.E2_TEXT]
+    assert pieces == [ex.E2_TEXT]
 
 
 def test_iter_text_buffered_by_interval_flushes_while_streaming() -> None:
     """Timing test: one event per read, 60 ms apart (the interval is about time, so the
     chunking is the one a slow server gives; every other chunking is covered above)."""
-    events = [cs.frame([cs.data(p)], "crlf") for p in cs.E2_PAYLOADS] + [cs.frame([cs.DONE], "crlf")]
+    events = [cs.frame([cs.data(p)], "crlf") for p in ex.E2_PAYLOADS] + [cs.frame([cs.DONE], "crlf")]
     pulled = 0
 
     def slow() -> Iterator[bytes]:
@@ -396,18 +393,18 @@ def test_iter_text_buffered_by_interval_flushes_while_streaming() -> None:
     got = []
     for piece in sse_pplx.iter_text(slow(), buffer_seconds=0.03, buffer_chars=10_000):
         got.append((piece, pulled))
-    assert "".join(p for p, _ in got) == cs.E2_TEXT
+    assert "".join(p for p, _ in got) == ex.E2_TEXT
     assert len(got) >= 2
     assert got[0][1] < len(events), "the first piece waited for the end of the stream"
 
 
 def test_iter_text_buffered_by_interval_holds_text_within_the_interval() -> None:
-    events = [cs.frame([cs.data(p)], "crlf") for p in cs.E2_PAYLOADS]
+    events = [cs.frame([cs.data(p)], "crlf") for p in ex.E2_PAYLOADS]
 
     def fast() -> Iterator[bytes]:
         yield from events
 
-    assert list(sse_pplx.iter_text(fast(), buffer_seconds=5.0)) == [cs.E2_TEXT]
+    assert list(sse_pplx.iter_text(fast(), buffer_seconds=5.0)) == [ex.E2_TEXT]
 
 
 # --------------------------------------------------------------------------------------
@@ -465,7 +462,7 @@ def test_async_callbacks() -> None:
         assert len(done) == 1 and snapshot(done[0]) == snapshot(r)
         return "".join(content)
 
-    assert all_ways(cs.e3(), run) == cs.E3_ANSWER
+    assert all_ways(cs.e3(), run) == ex.E3_ANSWER
 
 
 # --------------------------------------------------------------------------------------
@@ -509,20 +506,20 @@ def _callbacks(data: bytes, **kw: Any) -> Any:
 
 def test_on_content_and_on_reasoning() -> None:
     got = _callbacks(cs.e3())
-    assert got["content"] == cs.E3_ANSWER == got["result"]["answer"]
+    assert got["content"] == ex.E3_ANSWER == got["result"]["answer"]
     assert got["reasoning"] == got["result"]["reasoning"]
-    assert got["reasoning"].strip() == cs.E3_REASONING
+    assert got["reasoning"].strip() == ex.E3_REASONING
     assert "<think>" not in got["content"] and "<think>" not in got["reasoning"]
 
 
 def test_on_content_for_a_plain_stream_gets_every_delta() -> None:
     got = _callbacks(cs.e1())
-    assert got["content"] == cs.E1_TEXT and got["reasoning"] == ""
+    assert got["content"] == ex.E1_TEXT and got["reasoning"] == ""
 
 
 def test_on_search_results_when_they_arrive() -> None:
     got = _callbacks(cs.e2())
-    assert got["search_results"] == [json.loads(cs.E2_PAYLOADS[-1])["search_results"]]
+    assert got["search_results"] == [json.loads(ex.E2_PAYLOADS[-1])["search_results"]]
 
 
 def test_on_search_results_once_when_repeated_and_again_when_changed() -> None:
@@ -567,7 +564,7 @@ def test_callbacks_through_iter_chat_chunks() -> None:
         assert len(rec.of("complete")) == 1
         return n, "".join(rec.of("content")), len(rec.of("search_results"))
 
-    assert all_ways(cs.e3(), run) == (6, cs.E3_ANSWER, 1)
+    assert all_ways(cs.e3(), run) == (6, ex.E3_ANSWER, 1)
 
 
 def test_callbacks_fire_as_the_stream_goes() -> None:
@@ -585,7 +582,7 @@ def test_callbacks_fire_as_the_stream_goes() -> None:
         list(it)
         return "".join(seen)
 
-    assert all_ways(cs.e2(), run) == cs.E2_TEXT
+    assert all_ways(cs.e2(), run) == ex.E2_TEXT
 
 
 # --------------------------------------------------------------------------------------
@@ -608,7 +605,7 @@ def test_chat_stream_feed_and_close() -> None:
         return dicts(out), snapshot(result)
 
     chunks, result = all_ways(cs.e2(), run)
-    assert chunks == [json.loads(p) for p in cs.E2_PAYLOADS]
+    assert chunks == [json.loads(p) for p in ex.E2_PAYLOADS]
     assert result == snapshot(collect_all_ways(cs.e2()))
 
 
@@ -634,7 +631,7 @@ def test_chat_stream_network_split_from_the_examples() -> None:
     assert s.feed(data[cut1:cut2]) == []
     got = s.feed(data[cut2:])
     assert [c.choices[0].delta.content for c in got][:2] == ["Earth", " rotates through"]
-    assert s.close().content == cs.E2_TEXT
+    assert s.close().content == ex.E2_TEXT
 
 
 def test_chat_stream_feed_event() -> None:
@@ -693,13 +690,13 @@ def test_to_completion_is_a_non_streamed_completion() -> None:
     c = r.to_completion()
     assert isinstance(c, sse_pplx.ChatCompletion)
     assert c.object == "chat.completion"
-    assert (c.id, c.model) == (cs.E2_ID, "sonar")
-    assert c.choices[0].message.content == cs.E2_TEXT
+    assert (c.id, c.model) == (ex.E2_ID, "sonar")
+    assert c.choices[0].message.content == ex.E2_TEXT
     assert c.choices[0].message.role == "assistant"
     assert c.choices[0].finish_reason == "stop"
     assert c.choices[0].index == 0
     assert c.usage.total_tokens == 25
-    assert c.citations == cs.E2_CITATIONS
+    assert c.citations == ex.E2_CITATIONS
     assert [s.url for s in c.search_results] == [s.url for s in r.search_results]
     json.dumps(c.to_dict())
 
@@ -736,27 +733,12 @@ def test_error_partial_to_dict_is_json() -> None:
 # --------------------------------------------------------------------------------------
 
 
-def _modules_after(code: str) -> set:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(REPO_ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    out = subprocess.run(
-        [sys.executable, "-c", code + "\nimport sys\nprint('\\n'.join(sorted(sys.modules)))"],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return set(out.stdout.split())
-
-
 def test_import_does_not_load_json_until_a_chat_name_is_used() -> None:
-    assert "json" not in _modules_after("pass"), "the interpreter preloads json; the test cannot decide"
-    loaded = _modules_after("import sse_pplx\nsse_pplx.SSEParser().feed(b'data: x\\n\\n')")
+    assert "json" not in modules_after("pass"), "the interpreter preloads json; the test cannot decide"
+    loaded = modules_after("import sse_pplx\nsse_pplx.SSEParser().feed(b'data: x\\n\\n')")
     assert "sse_pplx" in loaded and "json" not in loaded
     assert "sse_pplx.chat" not in loaded
-    used = _modules_after(
+    used = modules_after(
         "import sse_pplx\n"
         'r = sse_pplx.collect_chat([b\'data: {"choices":[{"index":0,"delta":{"content":"ok"},'
         '"finish_reason":"stop"}]}\\n\\n\'])\n'

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sse_pplx
+from conformance import examples as ex
 from sse_pplx import (
     APIConnectionError,
     APIError,
@@ -466,15 +467,15 @@ def test_a_complete_stream_is_not_salvaged() -> None:
 def test_missing_finish_reason_on_the_last_chunk_is_incomplete_not_a_crash() -> None:
     """api-discussion #235: sonar-pro sent no finish_reason at all for a while.  The text
     and citations must survive; the verdict says the stream is incomplete."""
-    payloads = [json.loads(p) for p in cs.E2_PAYLOADS]
+    payloads = [json.loads(p) for p in ex.E2_PAYLOADS]
     for p in payloads:
         p["choices"][0].pop("finish_reason")
     data = stream(*[cs.dumps(p) for p in payloads])
     r = collect_all_ways(data)
-    assert r.content == cs.E2_TEXT
-    assert r.citations == cs.E2_CITATIONS and len(r.search_results) == 3
+    assert r.content == ex.E2_TEXT
+    assert r.citations == ex.E2_CITATIONS and len(r.search_results) == 3
     assert r.outcome == "truncated"
-    assert raises_all_ways(data, IncompleteStreamError, strict=True).partial.citations == cs.E2_CITATIONS
+    assert raises_all_ways(data, IncompleteStreamError, strict=True).partial.citations == ex.E2_CITATIONS
 
 
 # --------------------------------------------------------------------------------------

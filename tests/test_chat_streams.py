@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 import sse_pplx
+from conformance import examples as ex
 from sse_pplx import APIErrorEvent, IncompleteStreamError
 from tests import chat_streams as cs
 from tests.chat_streams import EOLS, collect_all_ways, raises_all_ways, snapshot
@@ -50,20 +51,20 @@ def test_e1_2025_full_shape(eol: str) -> None:
     """E1: object chat.completion on every chunk, cumulative message next to delta,
     citations on every chunk, cumulative usage, clean EOF with no [DONE] = success."""
     r = collect_all_ways(cs.e1(eol))
-    assert r.content == cs.E1_TEXT
-    assert r.answer == cs.E1_TEXT
+    assert r.content == ex.E1_TEXT
+    assert r.answer == ex.E1_TEXT
     assert r.reasoning == ""
     assert r.finish_reason == "stop"
     assert r.role == "assistant"
     # usage: the last chunk's value, not a sum across chunks
-    assert r.usage.to_dict() == cs.E1_USAGE
+    assert r.usage.to_dict() == ex.E1_USAGE
     assert (r.usage.prompt_tokens, r.usage.completion_tokens, r.usage.total_tokens) == (11, 12, 23)
     # citations: 2 URLs, each once (not repeated per chunk)
-    assert r.citations == cs.E1_CITATIONS
+    assert r.citations == ex.E1_CITATIONS
     assert r.outcome == "finished"
     assert r.done is False
     assert r.error is None
-    assert (r.id, r.model, r.created, r.object) == (cs.E1_ID, "sonar", 1741700000, "chat.completion")
+    assert (r.id, r.model, r.created, r.object) == (ex.E1_ID, "sonar", 1741700000, "chat.completion")
     assert r.malformed == [] and r.ignored == []
     assert r.salvaged is False
     assert (r.chunks, r.events) == (5, 5)
@@ -89,7 +90,7 @@ def test_e1_raw_utf8_twin_is_the_same_as_escaped(eol: str) -> None:
 @pytest.mark.parametrize("eol", ["crlf", "lf"])
 def test_e1_2024_legacy_shape_without_citations(eol: str) -> None:
     r = collect_all_ways(cs.e1(eol, legacy=True))
-    assert r.content == cs.E1_TEXT
+    assert r.content == ex.E1_TEXT
     assert r.model == "llama-3.1-sonar-small-128k-online"
     assert r.citations == []
     assert r.usage.total_tokens == 23
@@ -104,7 +105,7 @@ def test_e1_final_chunk_without_its_blank_line_is_salvaged(eol: str, tail: str) 
     r = collect_all_ways(cs.e1(eol, tail=tail))
     assert r.salvaged is True
     assert r.finish_reason == "stop"
-    assert r.content == cs.E1_TEXT
+    assert r.content == ex.E1_TEXT
     assert r.outcome == "finished"
     assert r.chunks == 5
     assert core(r) == core(collect_all_ways(cs.e1(eol)))
@@ -118,12 +119,12 @@ def test_e1_final_chunk_without_its_blank_line_is_salvaged(eol: str, tail: str) 
 @pytest.mark.parametrize("eol", EOLS)
 def test_e2_2026_shape(eol: str) -> None:
     r = collect_all_ways(cs.e2(eol))
-    assert r.content == cs.E2_TEXT
+    assert r.content == ex.E2_TEXT
     assert "\u2014".encode() in cs.e2(eol)  # raw UTF-8, split by byte-wise chunkings
     assert r.finish_reason == "stop"
     assert r.outcome == "done"
     assert r.done is True
-    assert r.citations == cs.E2_CITATIONS
+    assert r.citations == ex.E2_CITATIONS
     # search_results: 3 entries from the final chunk, with attribute access
     assert len(r.search_results) == 3
     first, second, third = r.search_results
@@ -136,11 +137,11 @@ def test_e2_2026_shape(eol: str) -> None:
     assert r.usage.search_context_size == "low"
     assert r.usage.cost.request_cost == 0.005
     assert r.usage.cost.total_cost == 0.005025
-    assert r.usage.to_dict() == json.loads(cs.E2_PAYLOADS[-1])["usage"]
+    assert r.usage.to_dict() == json.loads(ex.E2_PAYLOADS[-1])["usage"]
     # created changes during the stream (wire §3.1): the last value
     assert r.created == 1770770002
     assert r.object == "chat.completion.done"
-    assert r.id == cs.E2_ID and r.model == "sonar"
+    assert r.id == ex.E2_ID and r.model == "sonar"
     assert r.chunks == 5 and r.events == 6
     assert r.malformed == [] and r.ignored == [] and r.error is None and r.salvaged is False
 
@@ -218,9 +219,9 @@ def test_e2_anything_after_done_is_ignored(eol: str) -> None:
 def test_e3_reasoning_split_from_answer(eol: str) -> None:
     """``</think>`` arrives as ``</th`` + ``ink>`` in two chunks."""
     r = collect_all_ways(cs.e3(eol))
-    assert r.content == cs.E3_CONTENT  # raw, as sent
-    assert r.reasoning.strip() == cs.E3_REASONING  # exact form: the test below
-    assert r.answer == cs.E3_ANSWER
+    assert r.content == ex.E3_CONTENT  # raw, as sent
+    assert r.reasoning.strip() == ex.E3_REASONING  # exact form: the test below
+    assert r.answer == ex.E3_ANSWER
     assert r.reasoning_closed is True
     assert r.finish_reason == "stop" and r.outcome == "finished"
     assert r.model == "sonar-reasoning-pro"
@@ -239,8 +240,8 @@ def test_e3_reasoning_is_the_text_between_the_tags_without_surrounding_whitespac
     ``</think>`` are the tags' layout, not reasoning (the answer already drops the
     whitespace after ``</think>``)."""
     r = collect_all_ways(cs.e3(eol))
-    assert r.reasoning == cs.E3_REASONING
-    assert r.answer == cs.E3_ANSWER
+    assert r.reasoning == ex.E3_REASONING
+    assert r.answer == ex.E3_ANSWER
 
 
 @pytest.mark.parametrize("eol", ["crlf", "lf"])
@@ -258,7 +259,7 @@ def test_e3_unclosed_think_is_all_reasoning(eol: str) -> None:
 def test_e3_json_schema_answer_after_think(eol: str) -> None:
     """response_format does not remove the think block (wire §5): the answer alone parses."""
     r = collect_all_ways(cs.e3(eol, deltas=cs.E3_JSON_DELTAS))
-    assert r.reasoning.strip() == cs.E3_REASONING
+    assert r.reasoning.strip() == ex.E3_REASONING
     assert r.answer == cs.E3_JSON_ANSWER
     assert json.loads(r.answer) == {"number": 2027, "prime": True}
     assert r.content == "".join(cs.E3_JSON_DELTAS)
@@ -272,7 +273,7 @@ def test_e3_json_schema_answer_after_think(eol: str) -> None:
 @pytest.mark.parametrize("eol", EOLS)
 def test_e4_finish_reason_length(eol: str) -> None:
     r = collect_all_ways(cs.e4(eol))
-    assert r.content == cs.E4_TEXT
+    assert r.content == ex.E4_TEXT
     assert r.finish_reason == "length"
     assert r.usage.completion_tokens == 8
     assert r.outcome == "finished"
@@ -284,7 +285,7 @@ def test_e4_text_cut_mid_sentence_with_stop_is_reported_as_sent() -> None:
     """api-discussion #249/#250: the server says "stop" on a cut sentence; the library
     reports what the server said and loses nothing."""
     r = collect_all_ways(cs.e4("crlf", finish_reason="stop"))
-    assert r.content == cs.E4_TEXT
+    assert r.content == ex.E4_TEXT
     assert r.finish_reason == "stop"
     assert r.outcome == "finished"
 
@@ -298,7 +299,7 @@ def test_e4_text_cut_mid_sentence_with_stop_is_reported_as_sent() -> None:
 @pytest.mark.parametrize("eol", EOLS)
 def test_e5_deep_research(eol: str, ping: str) -> None:
     r = collect_all_ways(cs.e5(eol, ping=ping))
-    assert r.content == cs.E5_TEXT
+    assert r.content == ex.E5_TEXT
     assert r.finish_reason == "stop"
     assert r.outcome == "done" and r.done is True
     assert r.chunks == 4  # the research-phase chunk without choices is a chunk
@@ -495,7 +496,7 @@ def test_sse_framing_variants_carry_the_same_chunks(eol: str) -> None:
     """``data:`` without the space, a payload split over several ``data:`` lines (joined
     with a newline, still valid JSON), ``id:`` / ``retry:`` / unknown fields, an explicit
     ``event: message``, comments between fields, a UTF-8 BOM: the same chunks."""
-    payloads = cs.e2_payloads(spaced=True)
+    payloads = ex.e2_payloads(spaced=True)
     first = json.loads(payloads[0])
     multi = (
         "data: {",

@@ -1,7 +1,8 @@
 """The SDK-shaped clients against real servers on 127.0.0.1: streams, completions, retries,
 status errors, broken streams keeping their partial answer, secrets kept out of sight.
 
-Each behaviour runs with the sync and the async client (``run`` below drives either).
+Each behaviour runs with the sync and the async client: each test that takes ``mode`` has one
+body and runs once with each (tests/modes.py); ``run`` below consumes a completion with either.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import asyncio
 import email.utils
 import json
 import logging
-import threading
 import time
 from http import HTTPStatus
 
@@ -41,10 +41,11 @@ from sse_pplx import (
     UnprocessableEntityError,
     UsageError,
 )
-from tests.servers import LoopbackServer, chunk_obj, gzip_stream, sse
+from tests.modes import MESSAGES, complete
+from tests.servers import LoopbackServer, chunk_obj, gated_server, gzip_stream, sse, stalling_server, watching_server
 
-MODES = ["sync", "async"]
-MESSAGES = [{"role": "user", "content": "hi"}]
+pytestmark = pytest.mark.usefixtures("fast_backoff")
+
 SECRET = "pplx-0123456789abcdefSECRET"
 GOOD = [
     sse(chunk_obj("Hel")),
@@ -54,72 +55,18 @@ GOOD = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _fast_backoff(monkeypatch):
-    """Backoff delays shrink 100x so retry tests stay fast; the policy itself is tested separately."""
-    monkeypatch.setattr(retry_module, "INITIAL_RETRY_DELAY", 0.005)
-    monkeypatch.setattr(retry_module, "MAX_RETRY_DELAY", 0.08)
-
-
 def make(mode, url, **kw):
     kw.setdefault("api_key", SECRET)
-    return Client(base_url=url, **kw) if mode == "sync" else AsyncClient(base_url=url, **kw)
+    return mode.Client(base_url=url, **kw)
 
 
-def run(mode, url, *, stream=True, consume="chunks", client_kw=None, **create_kw):
-    """Create a completion with the chosen client and consume it.
+async def run(mode, url, *, stream=True, consume="chunks", client_kw=None, **create_kw):
+    """Create a completion with the mode's client and consume it (tests/modes.py ``complete``).
 
     Returns a dict: chunks (the content of each chunk), result (get_final_completion),
     completion (stream=False), error (the exception raised, if any), stream."""
-    out = {"chunks": [], "result": None, "error": None, "completion": None, "stream": None}
     client = make(mode, url, **(client_kw or {}))
-
-    def record(chunk):
-        out["chunks"].append(chunk.choices[0].delta.content if chunk.choices else None)
-
-    def sync():
-        try:
-            with client:
-                made = client.chat.completions.create(model="sonar", messages=MESSAGES, stream=stream, **create_kw)
-                if not stream:
-                    out["completion"] = made
-                    return
-                out["stream"] = made
-                with made:
-                    if consume == "text":
-                        out["chunks"] = list(made.iter_text())
-                    else:
-                        for chunk in made:
-                            record(chunk)
-                    out["result"] = made.get_final_completion()
-        except Exception as exc:
-            out["error"] = exc
-
-    async def asynchronous():
-        try:
-            async with client:
-                made = await client.chat.completions.create(
-                    model="sonar", messages=MESSAGES, stream=stream, **create_kw
-                )
-                if not stream:
-                    out["completion"] = made
-                    return
-                out["stream"] = made
-                async with made:
-                    if consume == "text":
-                        out["chunks"] = [piece async for piece in made.iter_text()]
-                    else:
-                        async for chunk in made:
-                            record(chunk)
-                    out["result"] = await made.get_final_completion()
-        except Exception as exc:
-            out["error"] = exc
-
-    if mode == "sync":
-        sync()
-    else:
-        asyncio.run(asynchronous())
-    return out
+    return await complete(mode, client, stream=stream, consume=consume, **create_kw)
 
 
 def streaming(events, pause=0.0, status=200, headers=None):
@@ -133,10 +80,9 @@ def streaming(events, pause=0.0, status=200, headers=None):
 # -- the happy path ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_stream_chunks_and_final_result(mode, leaks):
+async def test_stream_chunks_and_final_result(mode, leaks):
     with LoopbackServer(streaming(GOOD)) as server:
-        out = run(mode, server.url, temperature=0.2, extra_headers={"X-Trace": "t1"}, extra_body={"top_k": 3})
+        out = await run(mode, server.url, temperature=0.2, extra_headers={"X-Trace": "t1"}, extra_body={"top_k": 3})
     assert out["error"] is None
     assert out["chunks"] == ["Hel", "lo", None]
     result = out["result"]
@@ -155,11 +101,10 @@ def test_stream_chunks_and_final_result(mode, leaks):
     leaks.assert_clean()
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_a_header_override_replaces_whatever_its_spelling(mode):
+async def test_a_header_override_replaces_whatever_its_spelling(mode):
     """``extra_headers={"authorization": ...}`` replaces ``Authorization`` instead of sending both."""
     with LoopbackServer(streaming(GOOD)) as server:
-        out = run(
+        out = await run(
             mode,
             server.url,
             client_kw={"default_headers": {"user-agent": "mine/1"}},
@@ -172,72 +117,42 @@ def test_a_header_override_replaces_whatever_its_spelling(mode):
     assert "cache-control" not in headers  # None removes it, whatever the spelling
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_sequential_streams_reuse_the_connection(mode):
+async def test_sequential_streams_reuse_the_connection(mode):
     """[DONE] and the body's last chunk come in separate TCP writes: the connection is kept anyway."""
 
     def handler(ex):
         ex.stream(GOOD, pause=0.01)
         return True
 
-    async def twice_async(url):
-        async with make("async", url) as client:
-            for _ in range(3):
-                stream = await client.chat.completions.create(model="m", messages=MESSAGES, stream=True)
-                assert (await stream.get_final_completion()).outcome == "done"
-
     with LoopbackServer(handler) as server:
-        if mode == "sync":
-            with make("sync", server.url) as client:
-                for _ in range(3):
-                    stream = client.chat.completions.create(model="m", messages=MESSAGES, stream=True)
-                    assert stream.get_final_completion().outcome == "done"
-        else:
-            asyncio.run(twice_async(server.url))
+        async with mode.enter(make(mode, server.url)) as client:
+            for _ in range(3):
+                stream = await mode.resolve(client.chat.completions.create(model="m", messages=MESSAGES, stream=True))
+                assert (await mode.resolve(stream.get_final_completion())).outcome == "done"
     assert len(server.exchanges) == 3
     assert server.connections == 1
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_text_iterator(mode):
+async def test_text_iterator(mode):
     with LoopbackServer(streaming(GOOD)) as server:
-        out = run(mode, server.url, consume="text")
+        out = await run(mode, server.url, consume="text")
     assert out["error"] is None
     assert "".join(out["chunks"]) == "Hello"
     assert out["result"].content == "Hello"
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_each_chunk_reaches_the_caller_before_the_server_sends_the_next(mode):
+async def test_each_chunk_reaches_the_caller_before_the_server_sends_the_next(mode):
     """Time to first token: the server waits until the caller has the first chunk."""
-    got_first = threading.Event()
-    waited = []
-
-    def handler(ex):
-        ex.head(200, {"Content-Type": "text/event-stream"})
-        ex.chunk(GOOD[0])
-        waited.append(got_first.wait(10))
-        for event in GOOD[1:]:
-            ex.chunk(event)
-        ex.end()
-
-    async def consume_async(url):
-        async with make("async", url) as client:
-            async for _chunk in await client.chat.completions.create(model="m", messages=MESSAGES, stream=True):
-                got_first.set()
-
-    with LoopbackServer(handler) as server:
-        if mode == "sync":
-            with make("sync", server.url) as client:
-                for _chunk in client.chat.completions.create(model="m", messages=MESSAGES, stream=True):
-                    got_first.set()
-        else:
-            asyncio.run(consume_async(server.url))
-    assert waited == [True]
+    server, gate = gated_server(GOOD)
+    with server:
+        async with mode.enter(make(mode, server.url)) as client:
+            stream = await mode.resolve(client.chat.completions.create(model="m", messages=MESSAGES, stream=True))
+            async for _chunk in mode.iterate(stream):
+                gate.open()
+    assert gate.waited == [True]
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_non_streamed_completion(mode):
+async def test_non_streamed_completion(mode):
     completion = {
         "id": "x",
         "object": "chat.completion",
@@ -251,7 +166,7 @@ def test_non_streamed_completion(mode):
         return True
 
     with LoopbackServer(handler) as server:
-        out = run(mode, server.url, stream=False, extra_query={"v": "2"})
+        out = await run(mode, server.url, stream=False, extra_query={"v": "2"})
     assert out["error"] is None
     answer = out["completion"]
     assert isinstance(answer, ChatCompletion)
@@ -262,8 +177,7 @@ def test_non_streamed_completion(mode):
     assert server.exchanges[0].headers["accept"] == "application/json"
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_a_whole_json_completion_where_a_stream_was_asked_for_is_taken_as_one_chunk(mode):
+async def test_a_whole_json_completion_where_a_stream_was_asked_for_is_taken_as_one_chunk(mode):
     completion = {
         "id": "x",
         "object": "chat.completion",
@@ -274,19 +188,18 @@ def test_a_whole_json_completion_where_a_stream_was_asked_for_is_taken_as_one_ch
         ex.respond(200, json.dumps(completion).encode())
 
     with LoopbackServer(handler) as server:
-        out = run(mode, server.url)
+        out = await run(mode, server.url)
     assert out["error"] is None
     assert len(out["chunks"]) == 1
     assert (out["result"].content, out["result"].outcome) == ("Whole", "finished")
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_wrong_content_type_is_a_validation_error(mode):
+async def test_wrong_content_type_is_a_validation_error(mode):
     def handler(ex):
         ex.respond(200, b"<html><title>Sign in</title></html>", "text/html")
 
     with LoopbackServer(handler) as server:
-        out = run(mode, server.url)
+        out = await run(mode, server.url)
     error = out["error"]
     assert isinstance(error, APIResponseValidationError)
     assert error.status_code == 200
@@ -294,8 +207,7 @@ def test_wrong_content_type_is_a_validation_error(mode):
     assert "text/html" in str(error)
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_gzip_stream_from_a_server_that_compresses_anyway(mode):
+async def test_gzip_stream_from_a_server_that_compresses_anyway(mode):
     def handler(ex):
         ex.head(200, {"Content-Type": "text/event-stream", "Content-Encoding": "gzip"})
         for piece in gzip_stream(GOOD):
@@ -303,7 +215,7 @@ def test_gzip_stream_from_a_server_that_compresses_anyway(mode):
         ex.end()
 
     with LoopbackServer(handler) as server:
-        out = run(mode, server.url)
+        out = await run(mode, server.url)
     assert out["error"] is None
     assert out["result"].content == "Hello"
 
@@ -311,8 +223,7 @@ def test_gzip_stream_from_a_server_that_compresses_anyway(mode):
 # -- streams that break: typed errors carrying the partial answer -------------------------------
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_reset_mid_stream_keeps_the_partial_answer(mode, leaks):
+async def test_reset_mid_stream_keeps_the_partial_answer(mode, leaks):
     def handler(ex):
         ex.head(200, {"Content-Type": "text/event-stream"})
         ex.chunk(GOOD[0])
@@ -320,7 +231,7 @@ def test_reset_mid_stream_keeps_the_partial_answer(mode, leaks):
         ex.reset()
 
     with LoopbackServer(handler) as server:
-        out = run(mode, server.url)
+        out = await run(mode, server.url)
     error = out["error"]
     assert isinstance(error, APIConnectionError)
     assert not isinstance(error, APITimeoutError)
@@ -332,28 +243,18 @@ def test_reset_mid_stream_keeps_the_partial_answer(mode, leaks):
     leaks.assert_clean()
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_a_stalled_stream_times_out_with_the_partial_answer(mode):
-    release = threading.Event()
-
-    def handler(ex):
-        ex.head(200, {"Content-Type": "text/event-stream"})
-        ex.chunk(GOOD[0])
-        release.wait(5)
-
-    with LoopbackServer(handler) as server:
-        out = run(mode, server.url, timeout=Timeout(5, read=0.3))
-        release.set()
+async def test_a_stalled_stream_times_out_with_the_partial_answer(mode):
+    with stalling_server(GOOD[0]) as server:
+        out = await run(mode, server.url, timeout=Timeout(5, read=0.3))
     error = out["error"]
     assert isinstance(error, APITimeoutError)
     assert error.phase == "idle"
     assert error.partial.content == "Hel"
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_clean_eof_without_done_or_finish_reason_is_incomplete(mode):
+async def test_clean_eof_without_done_or_finish_reason_is_incomplete(mode):
     with LoopbackServer(streaming(GOOD[:2])) as server:
-        out = run(mode, server.url)
+        out = await run(mode, server.url)
     error = out["error"]
     assert isinstance(error, IncompleteStreamError)
     assert isinstance(error, APIConnectionError)  # retry loops written for the SDK catch it
@@ -362,29 +263,26 @@ def test_clean_eof_without_done_or_finish_reason_is_incomplete(mode):
     assert "no [DONE] and no finish_reason" in str(error)
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_eof_after_finish_reason_without_done_is_a_finished_answer(mode):
+async def test_eof_after_finish_reason_without_done_is_a_finished_answer(mode):
     with LoopbackServer(streaming(GOOD[:3])) as server:
-        out = run(mode, server.url)
+        out = await run(mode, server.url)
     assert out["error"] is None
     assert (out["result"].content, out["result"].outcome) == ("Hello", "finished")
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_an_error_inside_a_200_stream(mode):
+async def test_an_error_inside_a_200_stream(mode):
     error_event = b'event: error\ndata: {"error": {"message": "overloaded", "code": 529}}\n\n'
     with LoopbackServer(streaming([GOOD[0], error_event])) as server:
-        out = run(mode, server.url)
+        out = await run(mode, server.url)
     error = out["error"]
     assert isinstance(error, APIErrorEvent)
     assert "overloaded" in str(error)
     assert error.partial.content == "Hel"
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_get_final_completion_reraises_how_the_stream_ended(mode):
+async def test_get_final_completion_reraises_how_the_stream_ended(mode):
     with LoopbackServer(streaming(GOOD[:1])) as server:
-        out = run(mode, server.url)
+        out = await run(mode, server.url)
     assert isinstance(out["error"], IncompleteStreamError)
     assert out["stream"].result.content == "Hel"
 
@@ -411,31 +309,28 @@ def flaky(*failures, then=GOOD):
     return handler, calls
 
 
-@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("status", [408, 409, 429, 500, 502, 503])
-def test_retryable_statuses_are_retried(mode, status):
+async def test_retryable_statuses_are_retried(mode, status):
     handler, calls = flaky((status, b'{"error": {"message": "busy"}}', {}), (status, b"", {}))
     with LoopbackServer(handler) as server:
-        out = run(mode, server.url)
+        out = await run(mode, server.url)
     assert out["error"] is None
     assert out["result"].content == "Hello"
     assert len(calls) == 3
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_connection_errors_before_a_response_are_retried(mode):
+async def test_connection_errors_before_a_response_are_retried(mode):
     handler, calls = flaky(("reset", b"", {}))
     with LoopbackServer(handler) as server:
-        out = run(mode, server.url)
+        out = await run(mode, server.url)
     assert out["error"] is None
     assert len(calls) == 2
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_retries_exhausted_says_how_many_attempts(mode):
+async def test_retries_exhausted_says_how_many_attempts(mode):
     handler, calls = flaky(*[(503, b'{"error": {"message": "down"}}', {})] * 5)
     with LoopbackServer(handler) as server:
-        out = run(mode, server.url, client_kw={"max_retries": 2})
+        out = await run(mode, server.url, client_kw={"max_retries": 2})
     error = out["error"]
     assert isinstance(error, InternalServerError)
     assert error.attempts == 3
@@ -443,18 +338,16 @@ def test_retries_exhausted_says_how_many_attempts(mode):
     assert len(calls) == 3
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_x_should_retry_overrides_the_status(mode):
+async def test_x_should_retry_overrides_the_status(mode):
     handler, calls = flaky((400, b"{}", {"x-should-retry": "true"}), (503, b"{}", {"x-should-retry": "false"}))
     with LoopbackServer(handler) as server:
-        out = run(mode, server.url)
+        out = await run(mode, server.url)
     assert isinstance(out["error"], InternalServerError)
     assert len(calls) == 2
 
 
-@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("form", ["ms", "seconds", "date"])
-def test_retry_after_is_honoured(mode, form):
+async def test_retry_after_is_honoured(mode, form):
     if form == "ms":
         headers = {"retry-after-ms": "300"}
     elif form == "seconds":
@@ -463,17 +356,16 @@ def test_retry_after_is_honoured(mode, form):
         headers = {"Retry-After": email.utils.formatdate(time.time() + 2, usegmt=True)}
     handler, calls = flaky((429, b'{"error": {"message": "slow down"}}', headers))
     with LoopbackServer(handler) as server:
-        out = run(mode, server.url)
+        out = await run(mode, server.url)
     assert out["error"] is None
     waited = calls[1] - calls[0]
     assert waited >= (0.25 if form != "date" else 0.9)
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_a_retry_after_longer_than_a_minute_is_not_waited_for(mode):
+async def test_a_retry_after_longer_than_a_minute_is_not_waited_for(mode):
     handler, calls = flaky((429, b'{"error": {"message": "come back tomorrow"}}', {"Retry-After": "3600"}))
     with LoopbackServer(handler) as server:
-        out = run(mode, server.url)
+        out = await run(mode, server.url)
     error = out["error"]
     assert isinstance(error, RateLimitError)
     assert error.retry_after == 3600
@@ -493,7 +385,6 @@ def test_backoff_policy():
 # -- status errors -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize(
     "status, kind",
     [
@@ -508,11 +399,11 @@ def test_backoff_policy():
         (418, APIStatusError),
     ],
 )
-def test_status_errors_have_the_sdk_names(mode, status, kind):
+async def test_status_errors_have_the_sdk_names(mode, status, kind):
     body = {"error": {"message": "nope", "type": "invalid_request_error", "code": status}}
     handler, _ = flaky(*[(status, json.dumps(body).encode(), {"x-request-id": "req-1"})] * 3)
     with LoopbackServer(handler) as server:
-        out = run(mode, server.url, client_kw={"max_retries": 0})
+        out = await run(mode, server.url, client_kw={"max_retries": 0})
     error = out["error"]
     assert type(error) is kind
     assert error.status_code == status
@@ -523,7 +414,6 @@ def test_status_errors_have_the_sdk_names(mode, status, kind):
     assert error.response.headers["x-request-id"] == "req-1"
 
 
-@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize(
     "body, content_type, expected",
     [
@@ -542,13 +432,13 @@ def test_status_errors_have_the_sdk_names(mode, status, kind):
         (b"", "text/plain", HTTPStatus(422).phrase),  # the status line's phrase (3.13 renamed it)
     ],
 )
-def test_error_bodies_give_a_readable_message(mode, body, content_type, expected):
+async def test_error_bodies_give_a_readable_message(mode, body, content_type, expected):
     def handler(ex):
         ex.respond(422, body, content_type)
         return True
 
     with LoopbackServer(handler) as server:
-        out = run(mode, server.url, client_kw={"max_retries": 0})
+        out = await run(mode, server.url, client_kw={"max_retries": 0})
     assert isinstance(out["error"], UnprocessableEntityError)
     assert expected in str(out["error"])
 
@@ -596,12 +486,11 @@ def test_with_options_shares_the_connections():
     assert client.with_options(proxy=False)._transport is not client._transport
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_the_api_key_is_never_shown(mode, caplog):
+async def test_the_api_key_is_never_shown(mode, caplog):
     caplog.set_level(logging.DEBUG, logger="sse_pplx")
     handler, _ = flaky((503, b'{"error": {"message": "down"}}', {}), (401, f"bad key {SECRET}".encode(), {}))
     with LoopbackServer(handler) as server:
-        out = run(mode, server.url)
+        out = await run(mode, server.url)
         client = make(mode, server.url)
     error = out["error"]
     assert isinstance(error, AuthenticationError)
@@ -611,98 +500,60 @@ def test_the_api_key_is_never_shown(mode, caplog):
     assert "retrying" in caplog.text  # the log does say what happened
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_per_call_timeout_overrides_the_client(mode):
-    release = threading.Event()
-
-    def handler(ex):
-        release.wait(5)
-
-    with LoopbackServer(handler) as server:
-        out = run(mode, server.url, timeout=0.3, client_kw={"max_retries": 0, "timeout": 30})
-        release.set()
+async def test_per_call_timeout_overrides_the_client(mode):
+    with stalling_server(head=False) as server:
+        out = await run(mode, server.url, timeout=0.3, client_kw={"max_retries": 0, "timeout": 30})
     assert isinstance(out["error"], APITimeoutError)
 
 
 # -- stopping early ----------------------------------------------------------------------------
 
 
-def _watching_server():
-    closed = threading.Event()
-
-    def handler(ex):
-        ex.head(200, {"Content-Type": "text/event-stream"})
-        ex.chunk(GOOD[0])
-        ex.chunk(GOOD[1])
-        ex.sock.settimeout(5)
-        try:
-            if ex.sock.recv(1) == b"":
-                closed.set()
-        except OSError:
-            closed.set()
-
-    return LoopbackServer(handler), closed
-
-
 @pytest.mark.parametrize("how", ["break", "text-break", "exception", "close", "with"])
-def test_sync_stream_stopped_early_closes_the_connection(how, leaks):
-    server, closed = _watching_server()
-    with server, make("sync", server.url) as client:
-        stream = client.chat.completions.create(model="m", messages=MESSAGES, stream=True)
-        if how == "break":
-            for _chunk in stream:
-                break
-        elif how == "text-break":
-            for _text in stream.iter_text():
-                break
-        elif how == "exception":
-            with pytest.raises(KeyError):
-                for _chunk in stream:
-                    raise KeyError("consumer bug")
-        elif how == "close":
-            next(stream)
-            stream.close()
-        else:
-            with stream:
-                next(stream)
-        assert closed.wait(3)
-        assert stream.result.content == "Hel"
+async def test_stream_stopped_early_closes_the_connection(mode, how, leaks):
+    server, closed = watching_server(GOOD[0], GOOD[1])
+    with server:
+        async with mode.enter(make(mode, server.url)) as client:
+            stream = await mode.resolve(client.chat.completions.create(model="m", messages=MESSAGES, stream=True))
+            if how == "break":  # no `with`: leaving the loop alone must close the connection
+                async for _chunk in mode.iterate(stream):
+                    break
+            elif how == "text-break":
+                async for _text in mode.iterate(stream.iter_text()):
+                    break
+            elif how == "exception":
+                with pytest.raises(KeyError):
+                    async for _chunk in mode.iterate(stream):
+                        raise KeyError("consumer bug")
+            elif how == "close":
+                await mode.next(stream)
+                await mode.close(stream)
+            else:
+                async with mode.enter(stream):
+                    await mode.next(stream)
+            # While the client (and the event loop) still run: nothing else closes it meanwhile.
+            assert await mode.blocking(closed.wait, 3)
+            assert stream.result.content == "Hel"
     leaks.assert_clean()
 
 
-@pytest.mark.parametrize("how", ["break", "text-break", "cancel", "aclose"])
-def test_async_stream_stopped_early_closes_the_connection(how, leaks):
-    server, closed = _watching_server()
-
-    async def main(url):
-        async with make("async", url) as client:
+async def test_async_stream_stopped_early_by_cancelling_its_task_closes_the_connection(leaks):
+    server, closed = watching_server(GOOD[0], GOOD[1])
+    with server:
+        async with AsyncClient(base_url=server.url, api_key=SECRET) as client:
             stream = await client.chat.completions.create(model="m", messages=MESSAGES, stream=True)
-            if how == "break":  # no `async with`: leaving the loop alone must close the connection
+
+            async def consume():
                 async for _chunk in stream:
-                    break
-            elif how == "text-break":
-                async for _text in stream.iter_text():
-                    break
-            elif how == "aclose":
-                await stream.__anext__()
-                await stream.aclose()
-            else:
+                    pass
 
-                async def consume():
-                    async for _chunk in stream:
-                        pass
-
-                task = asyncio.ensure_future(consume())
-                await asyncio.sleep(0.1)
-                task.cancel()
-                with pytest.raises(asyncio.CancelledError):
-                    await task
+            task = asyncio.ensure_future(consume())
+            await asyncio.sleep(0.1)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
             # While the loop still runs (asyncio.run's shutdown would close leftovers anyway):
             assert await asyncio.get_running_loop().run_in_executor(None, closed.wait, 3)
-            return stream
-
-    with server:
-        stream = asyncio.run(main(server.url))
         assert stream.result.content.startswith("Hel")
     leaks.assert_clean()
 

@@ -63,6 +63,19 @@ def test_oracle_positions_are_the_completing_byte() -> None:
     assert parse(b"\xef\xbb\xbfdata: a\r\r").positions == [11]
 
 
+def test_oracle_reports_comments_and_block_lines_when_asked() -> None:
+    """``comments=True`` (the test suite's reference for sse_pplx's comments): each comment line,
+    in order with the events, its text after the colon as received; the spec itself ignores it."""
+    stream = b": one\ndata: a\n:two\n\n:\n"
+    assert [e["data"] for e in Oracle().feed(stream)] == ["a"]
+    oracle = Oracle(comments=True)
+    found = oracle.feed(stream)
+    assert [(f.get("comment"), f["at"]) for f in found] == [(" one", 5), ("two", 18), (None, 19), ("", 21)]
+    assert (found[2]["type"], found[2]["data"]) == ("message", "a")
+    assert oracle.block_lines == 1  # the last comment, after the blank line
+    assert [e["data"] for e in parse(stream).events] == ["a"]  # parse() (the fixtures) has no comments
+
+
 def test_oracle_bom_split_across_feeds() -> None:
     oracle = Oracle()
     out = []

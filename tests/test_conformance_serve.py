@@ -8,7 +8,6 @@ what its documentation says.
 from __future__ import annotations
 
 import email.utils
-import gc
 import http.client
 import json
 import os
@@ -28,6 +27,7 @@ from conformance import faults as F
 from conformance.faults import FAULTS, FaultError, Plan, Segment, event_spans, parse_fault
 from conformance.serve import ReplayServer, Reply, Request, Script
 from sse_pplx import LimitExceeded, SSEParser
+from tests.servers import open_fds
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,27 +37,7 @@ DONE = b"data: [DONE]\n\n"
 CHAT = EVENT1 + EVENT2 + DONE
 
 
-def _fds() -> int:
-    try:
-        return len(os.listdir("/proc/self/fd"))
-    except OSError:  # pragma: no cover - not Linux
-        return 0
-
-
-@pytest.fixture(autouse=True)
-def _no_leaks():
-    """Every server, socket and thread a test opened is gone when it ends."""
-    fds, threads = _fds(), threading.active_count()
-    yield
-    deadline = time.monotonic() + 2.0
-    while True:
-        now_fds, now_threads = _fds(), threading.active_count()
-        if now_fds <= fds and now_threads <= threads:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"leaked: fds {fds} -> {now_fds}, threads {threads} -> {now_threads}")
-        gc.collect()  # only when something is still open: a collectable socket is not a leak of the server's
-        time.sleep(0.01)
+pytestmark = pytest.mark.usefixtures("no_leaks")  # every server, socket and thread a test opened is gone
 
 
 class Result:
@@ -420,7 +400,7 @@ def test_close_wakes_a_hung_response_and_an_endless_writer() -> None:
 
 
 def test_close_releases_every_socket_and_thread() -> None:
-    fds, threads = _fds(), threading.active_count()
+    fds, threads = open_fds(), threading.active_count()
     server = ReplayServer([Reply(CHAT), Reply(CHAT, faults=["stall"])]).start()
     idle = http.client.HTTPConnection("127.0.0.1", server.port, timeout=3)
     hung = socket.create_connection(("127.0.0.1", server.port), timeout=3)
@@ -443,7 +423,7 @@ def test_close_releases_every_socket_and_thread() -> None:
     finally:
         idle.close()
         hung.close()
-    assert _fds() == fds
+    assert open_fds() == fds
 
 
 def test_tls_with_a_throwaway_ca(certs) -> None:

@@ -1,13 +1,12 @@
 """``sse_pplx.connect`` / ``aconnect``: the generic SSE consumer, with EventSource-style
-reconnection (WHATWG HTML §9.2.3-§9.2.4), against real servers on 127.0.0.1."""
+reconnection (WHATWG HTML §9.2.3-§9.2.4), against real servers on 127.0.0.1.
+
+Each test that takes ``mode`` has one body and runs with ``connect`` and with ``aconnect``
+(tests/modes.py)."""
 
 from __future__ import annotations
 
-import asyncio
 import random
-import threading
-
-import pytest
 
 from sse_pplx import (
     APIConnectionError,
@@ -18,55 +17,32 @@ from sse_pplx import (
     LimitExceeded,
     ServerSentEvent,
     Timeout,
-    aconnect,
-    connect,
 )
 from sse_pplx.eventsource import EventSource
-from tests.servers import LoopbackServer
-
-MODES = ["sync", "async"]
+from tests.servers import LoopbackServer, stalling_server, unused_port
 
 
-def collect(mode, url, limit=None, **kw):
-    """All events (or the first ``limit``), and the exception that ended the stream, if any."""
+async def collect(mode, url, limit=None, **kw):
+    """All events (or the first ``limit``), the exception that ended the stream, if any, and the stream."""
     events = []
-    error = None
-
-    def sync():
-        nonlocal error
-        try:
-            with connect(url, **kw) as stream:
-                for event in stream:
-                    events.append(event)
-                    if limit and len(events) >= limit:
-                        break
-                return stream
-        except Exception as exc:
-            error = exc
-
-    async def asynchronous():
-        nonlocal error
-        try:
-            async with aconnect(url, **kw) as stream:
-                async for event in stream:
-                    events.append(event)
-                    if limit and len(events) >= limit:
-                        break
-                return stream
-        except Exception as exc:
-            error = exc
-
-    stream = sync() if mode == "sync" else asyncio.run(asynchronous())
+    error = stream = None
+    try:
+        async with mode.enter(mode.connect(url, **kw)) as stream:
+            async for event in mode.iterate(stream):
+                events.append(event)
+                if limit and len(events) >= limit:
+                    break
+    except Exception as exc:
+        error = exc
     return events, error, stream
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_any_method_headers_and_json_body(mode, leaks):
+async def test_any_method_headers_and_json_body(mode, leaks):
     def handler(ex):
         ex.stream([b"event: greeting\ndata: hi\nid: 1\n\n", b": ping\n\n", b"data: bye\n\n"])
 
     with LoopbackServer(handler) as server:
-        events, error, _ = collect(
+        events, error, _ = await collect(
             mode, server.url + "/events", method="POST", json={"q": 1}, headers={"X-Key": "v"}, comments=True
         )
     assert error is None
@@ -83,8 +59,7 @@ def test_any_method_headers_and_json_body(mode, leaks):
     leaks.assert_clean()
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_reconnects_with_last_event_id_after_the_servers_retry(mode, leaks):
+async def test_reconnects_with_last_event_id_after_the_servers_retry(mode, leaks):
     def handler(ex):
         if ex.conn_no == 0:
             events = [b"retry: 50\nid: a1\ndata: first\n\n", b"id: a2\ndata: second\n\n", b"data: cut"]
@@ -96,7 +71,7 @@ def test_reconnects_with_last_event_id_after_the_servers_retry(mode, leaks):
             ex.respond(204, b"", "text/event-stream")
 
     with LoopbackServer(handler) as server:
-        events, error, stream = collect(mode, server.url, reconnect=True)
+        events, error, stream = await collect(mode, server.url, reconnect=True)
     assert error is None
     assert [e.data for e in events] == ["first", "second", "third"]
     assert [ex.headers.get("last-event-id") for ex in server.exchanges] == [None, "a2", "a3"]
@@ -106,14 +81,13 @@ def test_reconnects_with_last_event_id_after_the_servers_retry(mode, leaks):
     leaks.assert_clean()
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_without_reconnect_a_broken_stream_raises_with_what_arrived(mode):
+async def test_without_reconnect_a_broken_stream_raises_with_what_arrived(mode):
     def handler(ex):
         ex.stream([b"id: 7\ndata: whole\n\n", b"data: cut off"], pause=0.05, end=False)  # read before the RST
         ex.reset()
 
     with LoopbackServer(handler) as server:
-        events, error, _ = collect(mode, server.url)
+        events, error, _ = await collect(mode, server.url)
     assert [e.data for e in events] == ["whole"]
     assert isinstance(error, APIConnectionError)
     assert error.last_event_id == "7"
@@ -121,37 +95,34 @@ def test_without_reconnect_a_broken_stream_raises_with_what_arrived(mode):
     assert len(server.exchanges) == 1
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_non_200_fails_without_reconnecting(mode):
+async def test_non_200_fails_without_reconnecting(mode):
     def handler(ex):
         ex.respond(503, b'{"error": {"message": "maintenance"}}')
         return True
 
     with LoopbackServer(handler) as server:
-        _, error, _ = collect(mode, server.url, reconnect=True)
+        _, error, _ = await collect(mode, server.url, reconnect=True)
     assert isinstance(error, InternalServerError)
     assert "maintenance" in str(error)
     assert len(server.exchanges) == 1
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_wrong_content_type_fails_clearly(mode):
+async def test_wrong_content_type_fails_clearly(mode):
     def handler(ex):
         ex.respond(200, b"{}", "application/json")
 
     with LoopbackServer(handler) as server:
-        _, error, _ = collect(mode, server.url, reconnect=True)
+        _, error, _ = await collect(mode, server.url, reconnect=True)
     assert isinstance(error, APIResponseValidationError)
     assert "application/json" in str(error)
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_a_content_type_header_is_not_sent_twice(mode):
+async def test_a_content_type_header_is_not_sent_twice(mode):
     def handler(ex):
         ex.stream([b"data: ok\n\n"])
 
     with LoopbackServer(handler) as server:
-        events, error, _ = collect(
+        events, error, _ = await collect(
             mode, server.url, method="POST", json={"q": 1}, headers={"content-type": "application/x-ndjson"}
         )
     assert error is None
@@ -159,65 +130,48 @@ def test_a_content_type_header_is_not_sent_twice(mode):
     assert server.exchanges[0].headers["content-type"] == "application/x-ndjson"
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_204_stops_at_once(mode):
+async def test_204_stops_at_once(mode):
     def handler(ex):
         ex.respond(204, b"", "text/event-stream")
 
     with LoopbackServer(handler) as server:
-        events, error, _ = collect(mode, server.url, reconnect=True)
+        events, error, _ = await collect(mode, server.url, reconnect=True)
     assert (events, error) == ([], None)
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_max_reconnects_bounds_the_attempts(mode):
+async def test_max_reconnects_bounds_the_attempts(mode):
     def handler(ex):
         ex.stream([b"data: x\n\n"], pause=0.05, end=False)
         ex.reset()
 
     with LoopbackServer(handler) as server:
-        events, error, _ = collect(mode, server.url, reconnect=True, retry_ms=1, max_reconnects=2)
+        events, error, _ = await collect(mode, server.url, reconnect=True, retry_ms=1, max_reconnects=2)
     assert isinstance(error, APIConnectionError)
     assert error.attempts == 3
     assert len(events) == 3
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_connection_refused_is_retried_when_reconnecting(mode):
-    import socket
-
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    _, error, _ = collect(mode, f"http://127.0.0.1:{port}/", reconnect=True, retry_ms=1, max_reconnects=2)
+async def test_connection_refused_is_retried_when_reconnecting(mode):
+    port = unused_port()
+    _, error, _ = await collect(mode, f"http://127.0.0.1:{port}/", reconnect=True, retry_ms=1, max_reconnects=2)
     assert isinstance(error, APIConnectionError)
     assert "connection refused" in str(error)
     assert error.attempts == 3
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_idle_timeout_applies(mode):
-    release = threading.Event()
-
-    def handler(ex):
-        ex.stream([b"data: one\n\n"], end=False)
-        release.wait(5)
-
-    with LoopbackServer(handler) as server:
-        events, error, _ = collect(mode, server.url, timeout=Timeout(5, read=0.3))
-        release.set()
+async def test_idle_timeout_applies(mode):
+    with stalling_server(b"data: one\n\n") as server:
+        events, error, _ = await collect(mode, server.url, timeout=Timeout(5, read=0.3))
     assert [e.data for e in events] == ["one"]
     assert isinstance(error, APITimeoutError)
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_limits_apply_to_the_stream(mode):
+async def test_limits_apply_to_the_stream(mode):
     def handler(ex):
         ex.stream([b"data: " + b"x" * 5000 + b"\n\n"])
 
     with LoopbackServer(handler) as server:
-        _, error, _ = collect(mode, server.url, max_line_bytes=1000)
+        _, error, _ = await collect(mode, server.url, max_line_bytes=1000)
     assert isinstance(error, LimitExceeded)
 
 

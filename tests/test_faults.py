@@ -6,21 +6,19 @@ last event ID that had arrived kept in the error, and no socket or thread left b
 come from the conformance kit's replay server (``conformance.serve.ReplayServer``), so each one
 can be replayed by hand with ``python -m conformance serve STREAM --raw --fault ...``;
 ``tests.servers.LoopbackServer`` covers what the kit has no fault for.  The table of what
-happens for each fault is ``docs/reliability.md``.
+happens for each fault is ``docs/reliability.md``.  Each test that takes ``mode`` has one body
+and runs with each client (tests/modes.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import socket
-import time
 import tracemalloc
 from http import HTTPStatus
 
 import pytest
 
-import sse_pplx._retry as retry_module
 from conformance.serve import ReplayServer, Reply, Script
 from sse_pplx import (
     APIConnectionError,
@@ -31,7 +29,6 @@ from sse_pplx import (
     AsyncClient,
     AuthenticationError,
     BadRequestError,
-    Client,
     ConflictError,
     IncompleteStreamError,
     InternalServerError,
@@ -42,28 +39,19 @@ from sse_pplx import (
     Timeout,
     UnprocessableEntityError,
 )
-from tests.servers import LoopbackServer
+from tests.modes import MESSAGES, complete
+from tests.servers import LoopbackServer, chunk_obj, silent_listener, unused_port
 
-MODES = ["sync", "async"]
-MESSAGES = [{"role": "user", "content": "hi"}]
+pytestmark = pytest.mark.usefixtures("fast_backoff")
+
 SECRET = "pplx-fault-matrix-SECRET"
 FIVE = Timeout(5)
-
-
-def chunk(content=None, finish=None):
-    delta = {} if content is None else {"content": content}
-    return {
-        "id": "c1",
-        "object": "chat.completion.chunk",
-        "model": "sonar",
-        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
-    }
 
 
 def event(number, content=None, finish=None, id_first=False):
     """One event; its ``id:`` line comes after ``data:`` (both orders are valid SSE) so that a cut in
     the middle of the data leaves no doubt about the last event ID that had arrived."""
-    data = b"data: " + json.dumps(chunk(content, finish), ensure_ascii=False).encode("utf-8") + b"\n"
+    data = b"data: " + json.dumps(chunk_obj(content, finish), ensure_ascii=False).encode("utf-8") + b"\n"
     ident = b"id: %d\n" % number
     return (ident + data if id_first else data + ident) + b"\n"
 
@@ -75,54 +63,20 @@ NO_FINISH = event(1, "Hel") + event(2, "lo ") + event(3, "wörld") + DONE
 TEXT = "Hello wörld"
 
 
-@pytest.fixture(autouse=True)
-def _fast_backoff(monkeypatch):
-    """Backoff shrinks 100x; server-requested waits (Retry-After) are still honoured in full."""
-    monkeypatch.setattr(retry_module, "INITIAL_RETRY_DELAY", 0.005)
-    monkeypatch.setattr(retry_module, "MAX_RETRY_DELAY", 0.08)
-
-
 def make(mode, url, **kw):
     kw.setdefault("api_key", SECRET)
     kw.setdefault("timeout", FIVE)
     kw.setdefault("max_retries", 0)
-    return Client(base_url=url, **kw) if mode == "sync" else AsyncClient(base_url=url, **kw)
+    return mode.Client(base_url=url, **kw)
 
 
-def run(mode, url, **client_kw):
-    """Stream one completion with the chosen client and read it to the end.
+async def run(mode, url, **client_kw):
+    """Stream one completion with the mode's client and read it to the end (tests/modes.py
+    ``complete``).
 
     Returns a dict: chunks (each chunk's content), result (get_final_completion), error (the
     exception raised, if any), elapsed (seconds)."""
-    out = {"chunks": [], "result": None, "error": None}
-    client = make(mode, url, **client_kw)
-
-    def record(item):
-        out["chunks"].append(item.choices[0].delta.content if item.choices else None)
-
-    def sync():
-        with client:
-            stream = client.chat.completions.create(model="sonar", messages=MESSAGES, stream=True)
-            with stream:
-                for item in stream:
-                    record(item)
-                out["result"] = stream.get_final_completion()
-
-    async def asynchronous():
-        async with client:
-            stream = await client.chat.completions.create(model="sonar", messages=MESSAGES, stream=True)
-            async with stream:
-                async for item in stream:
-                    record(item)
-                out["result"] = await stream.get_final_completion()
-
-    started = time.monotonic()
-    try:
-        sync() if mode == "sync" else asyncio.run(asynchronous())
-    except Exception as exc:
-        out["error"] = exc
-    out["elapsed"] = time.monotonic() - started
-    return out
+    return await complete(mode, make(mode, url, **client_kw))
 
 
 def serve(*args, **kw):
@@ -130,26 +84,24 @@ def serve(*args, **kw):
     return ReplayServer(*(args or (STREAM,)), **kw)
 
 
-def outcome(server, timeout=3.0):
+async def exchanges(mode, server, timeout=5.0):
+    """The kit's server's first response, once over (sent, cut or abandoned).  Waited for in a
+    thread in the async mode: the event loop must go on, as an asyncio socket is closed by the
+    loop's next iteration after close() (before, asyncio.run's shutdown did that)."""
+    return (await mode.blocking(server.wait_exchanges, 1, timeout))[0]
+
+
+async def outcome(mode, server, timeout=3.0):
     """How the kit's server saw the (first) response end."""
-    return server.wait_exchanges(1, timeout)[0].outcome
-
-
-def no_port():
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()  # nothing listens there now
-    return port
+    return (await exchanges(mode, server, timeout)).outcome
 
 
 # -- before the response: connect, DNS, TLS ----------------------------------------------------
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_connection_refused_is_retried_then_says_so(mode, leaks):
-    port = no_port()
-    out = run(mode, f"http://127.0.0.1:{port}", max_retries=1)
+async def test_connection_refused_is_retried_then_says_so(mode, leaks):
+    port = unused_port()
+    out = await run(mode, f"http://127.0.0.1:{port}", max_retries=1)
     error = out["error"]
     assert type(error) is APIConnectionError
     assert f"connecting to 127.0.0.1:{port}: connection refused" in str(error)
@@ -159,9 +111,8 @@ def test_connection_refused_is_retried_then_says_so(mode, leaks):
     leaks.assert_clean()
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_dns_failure_says_so(mode, leaks):
-    out = run(mode, "http://no-such-host.invalid")
+async def test_dns_failure_says_so(mode, leaks):
+    out = await run(mode, "http://no-such-host.invalid")
     error = out["error"]
     assert type(error) is APIConnectionError
     assert "could not resolve the host name" in str(error)
@@ -170,17 +121,10 @@ def test_dns_failure_says_so(mode, leaks):
     leaks.assert_clean()
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_connect_timeout_when_tls_is_never_answered(mode, certs, leaks):
+async def test_connect_timeout_when_tls_is_never_answered(mode, certs, leaks):
     """A listener that completes the TCP handshake (the kernel does) but never answers the TLS hello."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    try:
-        port = listener.getsockname()[1]
-        out = run(mode, f"https://localhost:{port}", timeout=Timeout(5, connect=0.3), ca_bundle=certs.ca)
-    finally:
-        listener.close()
+    with silent_listener() as port:
+        out = await run(mode, f"https://localhost:{port}", timeout=Timeout(5, connect=0.3), ca_bundle=certs.ca)
     error = out["error"]
     assert isinstance(error, APITimeoutError)
     assert error.phase == "connect"
@@ -190,15 +134,14 @@ def test_connect_timeout_when_tls_is_never_answered(mode, certs, leaks):
     leaks.assert_clean()
 
 
-@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize(
     "case, says",
     [("wrong-name", ["mismatch", "127.0.0.1"]), ("untrusted-ca", ["unable to get local issuer certificate"])],
 )
-def test_tls_failure_says_what_failed_and_sends_nothing(mode, case, says, certs, leaks):
+async def test_tls_failure_says_what_failed_and_sends_nothing(mode, case, says, certs, leaks):
     context = certs.server_context(wrong_name=case == "wrong-name")
     with serve(ssl_context=context) as server:
-        out = run(mode, server.url, ca_bundle=certs.other_ca if case == "untrusted-ca" else certs.ca)
+        out = await run(mode, server.url, ca_bundle=certs.other_ca if case == "untrusted-ca" else certs.ca)
     error = out["error"]
     assert type(error) is APIConnectionError
     message = str(error)
@@ -226,23 +169,21 @@ def assert_broken(out, kind, content, last_event_id):
     return error
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_reset_mid_event(mode, leaks):
+async def test_reset_mid_event(mode, leaks):
     with serve(faults=["reset-mid-event=3"]) as server:
-        out = run(mode, server.url, max_retries=2)
-        assert outcome(server) == "reset"
+        out = await run(mode, server.url, max_retries=2)
+        assert await outcome(mode, server) == "reset"
     error = assert_broken(out, APIConnectionError, "Hello ", "2")
     assert "reset by the peer" in str(error)
     assert len(server.requests) == 1, "a stream that has started is never retried"
     leaks.assert_clean()
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_reset_mid_utf8_character(mode, leaks):
+async def test_reset_mid_utf8_character(mode, leaks):
     cut = STREAM.index("ö".encode()) + 1  # after the first of its two bytes
     with serve(faults=[f"reset-after={cut}"]) as server:
-        out = run(mode, server.url)
-        assert server.wait_exchanges(1)[0].body.endswith(b"w\xc3")
+        out = await run(mode, server.url)
+        assert (await exchanges(mode, server)).body.endswith(b"w\xc3")
     assert_broken(out, APIConnectionError, "Hello ", "2")
     leaks.assert_clean()
 
@@ -250,55 +191,50 @@ def test_reset_mid_utf8_character(mode, leaks):
 CRLF_STREAM = STREAM.replace(b"\n", b"\r\n")
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_reset_between_cr_and_lf(mode, leaks):
+async def test_reset_between_cr_and_lf(mode, leaks):
     """The blank line ending event 2 has arrived up to its CR: a CR alone ends a line, so event 2
     is whole and delivered; the reset then breaks the stream."""
     end_of_event_2 = CRLF_STREAM.index(b"\r\n\r\n", CRLF_STREAM.index(b'"lo "')) + 4
     with serve(CRLF_STREAM, faults=["split-crlf", f"reset-after={end_of_event_2 - 1}"]) as server:
-        out = run(mode, server.url)
-        assert server.wait_exchanges(1)[0].body.endswith(b"\r\n\r")
+        out = await run(mode, server.url)
+        assert (await exchanges(mode, server)).body.endswith(b"\r\n\r")
     assert_broken(out, APIConnectionError, "Hello ", "2")
     leaks.assert_clean()
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_close_mid_event_is_not_a_clean_end(mode, leaks):
+async def test_close_mid_event_is_not_a_clean_end(mode, leaks):
     with serve(faults=["close-mid-event=3"]) as server:
-        out = run(mode, server.url)
-        assert outcome(server) == "closed"
+        out = await run(mode, server.url)
+        assert await outcome(mode, server) == "closed"
     error = assert_broken(out, APIConnectionError, "Hello ", "2")
     assert "closed before the response body was complete" in str(error)
     leaks.assert_clean()
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_clean_eof_without_done_or_finish_reason(mode, leaks):
+async def test_clean_eof_without_done_or_finish_reason(mode, leaks):
     with serve(NO_FINISH, faults=["no-done"]) as server:
-        out = run(mode, server.url)
-        assert outcome(server) == "complete"
+        out = await run(mode, server.url)
+        assert await outcome(mode, server) == "complete"
     error = assert_broken(out, IncompleteStreamError, TEXT, "3")
     assert "no [DONE] and no finish_reason" in str(error)
     leaks.assert_clean()
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_eof_inside_an_unterminated_event(mode, leaks):
+async def test_eof_inside_an_unterminated_event(mode, leaks):
     """The body ends cleanly in the middle of event 3's data line: the half event is discarded."""
     with serve(faults=["eof-mid-event=3"]) as server:
-        out = run(mode, server.url)
+        out = await run(mode, server.url)
     error = assert_broken(out, IncompleteStreamError, "Hello ", "2")
     assert "the last event was cut off" in str(error)
     leaks.assert_clean()
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_eof_before_the_last_blank_line_salvages_a_whole_json_event(mode, leaks):
+async def test_eof_before_the_last_blank_line_salvages_a_whole_json_event(mode, leaks):
     """The finish_reason event arrives whole but without its blank line: kept (``salvaged``),
     as the Perplexity API sometimes ends; the answer counts as finished."""
     with serve(STREAM[: -len(DONE)], faults=["eof-unterminated"]) as server:
-        out = run(mode, server.url)
-        assert server.wait_exchanges(1)[0].body.endswith(b'"stop"}]}\nid: 4\n')
+        out = await run(mode, server.url)
+        assert (await exchanges(mode, server)).body.endswith(b'"stop"}]}\nid: 4\n')
     assert out["error"] is None
     result = out["result"]
     assert (result.content, result.outcome, result.finish_reason) == (TEXT, "finished", "stop")
@@ -309,11 +245,10 @@ def test_eof_before_the_last_blank_line_salvages_a_whole_json_event(mode, leaks)
 # -- time budgets ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_stall_past_the_idle_timeout(mode, leaks):
+async def test_stall_past_the_idle_timeout(mode, leaks):
     with serve(faults=["stall,event=3"]) as server:  # stalls forever in the middle of event 3
-        out = run(mode, server.url, timeout=Timeout(5, read=0.3))
-        assert outcome(server) == "client-gone"
+        out = await run(mode, server.url, timeout=Timeout(5, read=0.3))
+        assert await outcome(mode, server) == "client-gone"
     error = assert_broken(out, APITimeoutError, "Hello ", "2")
     assert error.phase == "idle"
     assert "no data for 0.3 s" in str(error)
@@ -327,13 +262,12 @@ SHORT = b"".join(
 )
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_a_trickle_that_keeps_the_idle_timer_alive_meets_the_deadline(mode, leaks):
+async def test_a_trickle_that_keeps_the_idle_timer_alive_meets_the_deadline(mode, leaks):
     """One byte every 3 ms: never idle for 0.3 s, yet the 0.6 s deadline ends it (the whole stream
     would take over 1 s); the events that had arrived are in the error."""
     with serve(SHORT + DONE, faults=["trickle=3"]) as server:
-        out = run(mode, server.url, timeout=Timeout(5, read=0.3, total=0.6))
-        assert outcome(server) == "client-gone"
+        out = await run(mode, server.url, timeout=Timeout(5, read=0.3, total=0.6))
+        assert await outcome(mode, server) == "client-gone"
     error = out["error"]
     assert type(error) is APITimeoutError
     assert error.phase == "deadline"
@@ -346,12 +280,11 @@ def test_a_trickle_that_keeps_the_idle_timer_alive_meets_the_deadline(mode, leak
     leaks.assert_clean()
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_keepalive_comments_for_longer_than_the_idle_timeout(mode, leaks):
+async def test_keepalive_comments_for_longer_than_the_idle_timeout(mode, leaks):
     """A 0.9 s pause filled with a comment every 80 ms: the 0.3 s idle timeout never fires."""
     with serve(faults=["stall=0.9,after-event=2", "keepalive=80"]) as server:
-        out = run(mode, server.url, timeout=Timeout(5, read=0.3))
-        body = server.wait_exchanges(1)[0].body
+        out = await run(mode, server.url, timeout=Timeout(5, read=0.3))
+        body = (await exchanges(mode, server)).body
     assert out["error"] is None
     assert (out["result"].content, out["result"].outcome) == (TEXT, "done")
     assert out["elapsed"] >= 0.9
@@ -375,14 +308,13 @@ KINDS = {
 }
 
 
-@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("status", sorted(KINDS))
-def test_error_status_has_the_sdk_class_and_a_readable_message(mode, status, leaks):
+async def test_error_status_has_the_sdk_class_and_a_readable_message(mode, status, leaks):
     """Each status with a JSON, a FastAPI and an HTML body (one request each, no retries)."""
     bodies = ["json", "fastapi", "html"]
     script = Script(*[Reply(STREAM, faults=[f"{body}-error={status}"]) for body in bodies])
     with ReplayServer(script) as server:
-        outs = [run(mode, server.url) for _ in bodies]
+        outs = [await run(mode, server.url) for _ in bodies]
     assert len(server.requests) == 3
     for body, out in zip(bodies, outs):
         error = out["error"]
@@ -405,17 +337,16 @@ def test_error_status_has_the_sdk_class_and_a_readable_message(mode, status, lea
     leaks.assert_clean()
 
 
-@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("status", [429, 503])
 @pytest.mark.parametrize("form", ["seconds", "date"])
-def test_retry_after_is_waited_for_then_the_stream_succeeds(mode, status, form, leaks):
+async def test_retry_after_is_waited_for_then_the_stream_succeeds(mode, status, form, leaks):
     """Only ``Retry-After`` (``ms=none``: no ``retry-after-ms``); the backoff is shrunk to at most
     0.08 s, so a longer wait is the server's.  An HTTP date has 1 s resolution: asking for 1.2 s
     from now means a wait of 0.2 to 1.2 s."""
     fault = "rate-limit=0.3,ms=none" if form == "seconds" else "rate-limit=1.2,date,ms=none"
     script = Script(Reply(STREAM, faults=[f"{fault},status={status}"]), Reply(STREAM))
     with ReplayServer(script) as server:
-        out = run(mode, server.url, max_retries=2)
+        out = await run(mode, server.url, max_retries=2)
     assert out["error"] is None
     assert out["result"].content == TEXT
     first, second = server.requests
@@ -427,15 +358,14 @@ def test_retry_after_is_waited_for_then_the_stream_succeeds(mode, status, form, 
     leaks.assert_clean()
 
 
-@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize(
     "fault, retried", [("json-error=400,should-retry=true", True), ("json-error=503,should-retry=false", False)]
 )
-def test_x_should_retry_overrides_the_status(mode, fault, retried, leaks):
+async def test_x_should_retry_overrides_the_status(mode, fault, retried, leaks):
     status_fault, should = fault.split(",", 1)
     script = Script(Reply(STREAM, faults=[status_fault, should]), Reply(STREAM))
     with ReplayServer(script) as server:
-        out = run(mode, server.url, max_retries=2)
+        out = await run(mode, server.url, max_retries=2)
     if retried:
         assert out["error"] is None
         assert out["result"].content == TEXT
@@ -447,11 +377,10 @@ def test_x_should_retry_overrides_the_status(mode, fault, retried, leaks):
     leaks.assert_clean()
 
 
-@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("fault, kind", [("html-error=502", InternalServerError), ("disconnect", APIConnectionError)])
-def test_retries_exhausted_says_how_many_attempts(mode, fault, kind, leaks):
+async def test_retries_exhausted_says_how_many_attempts(mode, fault, kind, leaks):
     with serve(faults=[fault]) as server:  # every request gets the fault
-        out = run(mode, server.url, max_retries=3)
+        out = await run(mode, server.url, max_retries=3)
     error = out["error"]
     assert type(error) is kind
     assert error.attempts == 4
@@ -463,11 +392,10 @@ def test_retries_exhausted_says_how_many_attempts(mode, fault, kind, leaks):
 # -- a 200 that is not the stream asked for ---------------------------------------------------------
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_200_html_is_a_validation_error(mode, leaks):
+async def test_200_html_is_a_validation_error(mode, leaks):
     with serve(faults=["wrong-content-type=text/html"]) as server:
-        out = run(mode, server.url)
-        assert outcome(server) in ("client-gone", "complete")
+        out = await run(mode, server.url)
+        assert await outcome(mode, server) in ("client-gone", "complete")
     error = out["error"]
     assert type(error) is APIResponseValidationError
     assert error.status_code == 200
@@ -476,11 +404,10 @@ def test_200_html_is_a_validation_error(mode, leaks):
     leaks.assert_clean()
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_200_with_a_whole_json_completion_is_taken_as_one_chunk(mode, leaks):
+async def test_200_with_a_whole_json_completion_is_taken_as_one_chunk(mode, leaks):
     with serve(faults=["wrong-content-type"]) as server:
-        out = run(mode, server.url)
-        assert server.wait_exchanges(1)[0].plan.get_header("Content-Type") == "application/json"
+        out = await run(mode, server.url)
+        assert (await exchanges(mode, server)).plan.get_header("Content-Type") == "application/json"
     assert out["error"] is None
     assert out["chunks"] == [TEXT]
     assert (out["result"].content, out["result"].outcome) == (TEXT, "finished")
@@ -490,15 +417,14 @@ def test_200_with_a_whole_json_completion_is_taken_as_one_chunk(mode, leaks):
 ERROR_PAYLOAD = b'data: {"error": {"message": "model overloaded", "type": "server_error", "code": 529}}\n\n'
 
 
-@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("where", ["in-the-stream", "json-body"])
-def test_200_carrying_an_error_payload(mode, where, leaks):
+async def test_200_carrying_an_error_payload(mode, where, leaks):
     if where == "in-the-stream":
         server = serve(event(1, "Hel") + event(2, "lo ") + ERROR_PAYLOAD + DONE)
     else:
         server = serve(faults=["json-error=200,message=model overloaded"])
     with server:
-        out = run(mode, server.url)
+        out = await run(mode, server.url)
     error = out["error"]
     assert type(error) is APIErrorEvent
     assert "model overloaded" in str(error)
@@ -508,13 +434,12 @@ def test_200_carrying_an_error_payload(mode, where, leaks):
     leaks.assert_clean()
 
 
-@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("status", [302, 307])
-def test_redirect_to_another_host_is_followed_without_the_api_key(mode, status, leaks):
+async def test_redirect_to_another_host_is_followed_without_the_api_key(mode, status, leaks):
     with serve() as other:
         location = f"http://localhost:{other.port}/v2/chat/completions"
         with serve(faults=[f"redirect={status},location={location}"]) as first:
-            out = run(mode, first.url + "/v1")
+            out = await run(mode, first.url + "/v1")
     assert out["error"] is None
     assert out["result"].content == TEXT
     sent, arrived = first.requests[0], other.requests[0]
@@ -531,7 +456,6 @@ def test_redirect_to_another_host_is_followed_without_the_api_key(mode, status, 
 # -- framing, encoding and garbage: same events, or a typed error ------------------------------------
 
 
-@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize(
     "faults",
     [
@@ -549,9 +473,9 @@ def test_redirect_to_another_host_is_followed_without_the_api_key(mode, status, 
     ],
     ids=lambda faults: ",".join(faults),
 )
-def test_faults_that_change_no_event(mode, faults, leaks):
+async def test_faults_that_change_no_event(mode, faults, leaks):
     with serve(faults=faults) as server:
-        out = run(mode, server.url)
+        out = await run(mode, server.url)
     assert out["error"] is None
     result = out["result"]
     assert (result.content, result.outcome, result.malformed) == (TEXT, "done", [])
@@ -562,12 +486,11 @@ def test_faults_that_change_no_event(mode, faults, leaks):
     leaks.assert_clean()
 
 
-@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("kind", ["hex", "missing-crlf"])
-def test_malformed_chunked_encoding(mode, kind, leaks):
+async def test_malformed_chunked_encoding(mode, kind, leaks):
     with serve(faults=[f"bad-chunked={kind}"]) as server:
-        out = run(mode, server.url)
-        assert outcome(server) == "bad-chunk"
+        out = await run(mode, server.url)
+        assert await outcome(mode, server) == "bad-chunk"
     error = out["error"]
     assert type(error) is APIConnectionError
     assert "malformed chunked encoding" in str(error)
@@ -579,8 +502,7 @@ def test_malformed_chunked_encoding(mode, kind, leaks):
 
 
 # Found by this matrix and fixed in sse_pplx:
-@pytest.mark.parametrize("mode", MODES)
-def test_malformed_chunk_size_keeps_the_events_that_came_before_it(mode, leaks):
+async def test_malformed_chunk_size_keeps_the_events_that_came_before_it(mode, leaks):
     """The good chunk and the broken size line arrive in one TCP write, hence in one read."""
     good = event(1, "Hel")
 
@@ -591,7 +513,7 @@ def test_malformed_chunk_size_keeps_the_events_that_came_before_it(mode, leaks):
         ex.sock.recv(1)  # until the client goes away
 
     with LoopbackServer(handler) as server:
-        out = run(mode, server.url)
+        out = await run(mode, server.url)
     error = out["error"]
     assert type(error) is APIConnectionError
     assert "malformed chunked encoding" in str(error)
@@ -599,21 +521,19 @@ def test_malformed_chunk_size_keeps_the_events_that_came_before_it(mode, leaks):
     leaks.assert_clean()
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_invalid_utf8_becomes_u_fffd(mode, leaks):
+async def test_invalid_utf8_becomes_u_fffd(mode, leaks):
     inside = STREAM.index("ö".encode())  # "w|örld": a stray byte in the content string
     with serve(faults=[f"invalid-utf8=\\xff\\xc3(,byte={inside}"]) as server:
-        out = run(mode, server.url)
+        out = await run(mode, server.url)
     assert out["error"] is None
     assert out["result"].content == "Hello w\ufffd\ufffd(örld"
     assert out["result"].outcome == "done"
     leaks.assert_clean()
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_a_payload_that_is_not_json_is_kept_in_malformed(mode, leaks):
+async def test_a_payload_that_is_not_json_is_kept_in_malformed(mode, leaks):
     with serve(faults=["garbage=data: {not json \\xff}\\n\\n,after-event=1"]) as server:
-        out = run(mode, server.url)
+        out = await run(mode, server.url)
     assert out["error"] is None
     result = out["result"]
     assert (result.content, result.outcome) == (TEXT, "done")
@@ -623,11 +543,11 @@ def test_a_payload_that_is_not_json_is_kept_in_malformed(mode, leaks):
     leaks.assert_clean()
 
 
-def _traced(fn):
-    """Run ``fn`` under tracemalloc; return (its value, the peak of traced memory in bytes)."""
+async def _traced(main):
+    """Await ``main`` under tracemalloc; return (its value, the peak of traced memory in bytes)."""
     tracemalloc.start()
     try:
-        value = fn()
+        value = await main
         return value, tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -636,11 +556,10 @@ def _traced(fn):
 LIMIT = 32 * 1024
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_an_endless_line_is_a_limit_error(mode, leaks):
+async def test_an_endless_line_is_a_limit_error(mode, leaks):
     with serve(faults=["endless-line"]) as server:  # after event 1, a data line that never ends
-        out = run(mode, server.url, max_line_bytes=LIMIT)
-        assert outcome(server) == "client-gone"
+        out = await run(mode, server.url, max_line_bytes=LIMIT)
+        assert await outcome(mode, server) == "client-gone"
     error = out["error"]
     assert type(error) is LimitExceeded
     assert (error.limit, error.value) == ("max_line_bytes", LIMIT)
@@ -650,9 +569,8 @@ def test_an_endless_line_is_a_limit_error(mode, leaks):
     leaks.assert_clean()
 
 
-@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("shape, limit", [("line", "max_line_bytes"), ("event", "max_event_bytes")])
-def test_an_endless_line_or_event_in_bounded_memory(mode, shape, limit, leaks):
+async def test_an_endless_line_or_event_in_bounded_memory(mode, shape, limit, leaks):
     """The server writes up to 64 MiB of one line (or of one event made of 1 KB lines) as fast as
     the client reads; the client stops at its 32 KiB limit, with under 1 MiB allocated at the peak.
     Measured with tracemalloc over the whole process (this server allocates one 16 KB block per
@@ -674,7 +592,7 @@ def test_an_endless_line_or_event_in_bounded_memory(mode, shape, limit, leaks):
         sent.append(total)
 
     with LoopbackServer(handler) as server:
-        out, peak = _traced(lambda: run(mode, server.url, max_event_bytes=LIMIT, max_line_bytes=LIMIT))
+        out, peak = await _traced(run(mode, server.url, max_event_bytes=LIMIT, max_line_bytes=LIMIT))
     error = out["error"]
     assert type(error) is LimitExceeded
     assert (error.limit, error.value) == (limit, LIMIT)
@@ -686,21 +604,19 @@ def test_an_endless_line_or_event_in_bounded_memory(mode, shape, limit, leaks):
 
 
 # Found by this matrix and fixed in sse_pplx:
-@pytest.mark.parametrize("mode", MODES)
-def test_a_limit_error_keeps_the_last_event_id(mode, leaks):
+async def test_a_limit_error_keeps_the_last_event_id(mode, leaks):
     with serve(faults=["endless-line=200000"]) as server:
-        out = run(mode, server.url, max_line_bytes=LIMIT)
+        out = await run(mode, server.url, max_line_bytes=LIMIT)
     assert type(out["error"]) is LimitExceeded
     assert getattr(out["error"], "last_event_id", "missing") == "1"
     leaks.assert_clean()
 
 
 # Found by this matrix and fixed in sse_pplx:
-@pytest.mark.parametrize("mode", MODES)
-def test_the_last_event_id_is_that_of_the_last_event_delivered(mode, leaks):
+async def test_the_last_event_id_is_that_of_the_last_event_delivered(mode, leaks):
     ids_first = b"".join(event(n, text, id_first=True) for n, text in ((1, "Hel"), (2, "lo "), (3, "wörld")))
     with serve(ids_first + DONE, faults=["reset-mid-event=3"]) as server:
-        out = run(mode, server.url)
+        out = await run(mode, server.url)
     assert out["error"].partial.content == "Hello "
     assert out["error"].last_event_id == "2"
     leaks.assert_clean()
@@ -710,30 +626,30 @@ def test_the_last_event_id_is_that_of_the_last_event_delivered(mode, leaks):
 
 
 @pytest.mark.parametrize("how", ["break", "exception", "get-out-of-with"])
-def test_sync_consumer_stops_early(how, leaks):
+async def test_consumer_stops_early(mode, how, leaks):
     with serve(faults=["stall,after-event=2"]) as server:  # event 3 never comes
-        client = make("sync", server.url)
-        stream = client.chat.completions.create(model="sonar", messages=MESSAGES, stream=True)
+        client = make(mode, server.url)
+        stream = await mode.resolve(client.chat.completions.create(model="sonar", messages=MESSAGES, stream=True))
         if how == "break":
-            for _ in stream:
+            async for _ in mode.iterate(stream):
                 break
         elif how == "exception":
             with pytest.raises(KeyError):
-                for _ in stream:
+                async for _ in mode.iterate(stream):
                     raise KeyError("a bug in the loop body")
         else:
-            with stream:
-                next(stream)
-        # `stream` is still referenced: the close cannot come from garbage collection.
-        assert server.wait_exchanges(1, 3)[0].outcome == "client-gone"
+            async with mode.enter(stream):
+                await mode.next(stream)
+        # `stream` is still referenced: the close cannot come from garbage collection; and the
+        # event loop still runs: asyncio.run's shutdown cannot have closed it either.
+        assert await outcome(mode, server) == "client-gone"
         assert stream.result.content == "Hel"
         assert stream.response.is_closed
-        client.close()
+        await mode.close(client)
     leaks.assert_clean()
 
 
-@pytest.mark.parametrize("how", ["break", "exception", "cancel"])
-def test_async_consumer_stops_early(how, leaks):
+async def test_async_consumer_stops_early_when_its_task_is_cancelled(leaks):
     async def wait_gone(server):
         # Polled on the loop (no executor thread): asyncio.run's shutdown would close leftovers anyway.
         for _ in range(300):
@@ -742,35 +658,23 @@ def test_async_consumer_stops_early(how, leaks):
             await asyncio.sleep(0.01)
         return None
 
-    async def main(server):
-        client = make("async", server.url)
+    with serve(faults=["stall,after-event=2"]) as server:
+        client = AsyncClient(base_url=server.url, api_key=SECRET, timeout=FIVE, max_retries=0)
         stream = await client.chat.completions.create(model="sonar", messages=MESSAGES, stream=True)
-        if how == "break":
+        first = asyncio.Event()
+
+        async def consume():
             async for _ in stream:
-                break
-        elif how == "exception":
-            with pytest.raises(KeyError):
-                async for _ in stream:
-                    raise KeyError("a bug in the loop body")
-        else:
-            first = asyncio.Event()
+                first.set()
 
-            async def consume():
-                async for _ in stream:
-                    first.set()
-
-            task = asyncio.ensure_future(consume())
-            await asyncio.wait_for(first.wait(), 3)
-            task.cancel()
-            with pytest.raises(asyncio.CancelledError):
-                await task
+        task = asyncio.ensure_future(consume())
+        await asyncio.wait_for(first.wait(), 3)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
         seen = await wait_gone(server)
         content, closed = stream.result.content, stream.response.is_closed
         await client.close()
-        return seen, content, closed
-
-    with serve(faults=["stall,after-event=2"]) as server:
-        seen, content, closed = asyncio.run(main(server))
     assert seen == "client-gone"
     assert content.startswith("Hel")
     assert closed

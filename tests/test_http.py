@@ -26,10 +26,9 @@ from sse_pplx._http import (
     ResponseHeadParser,
     connect_request,
     content_decoder,
-    extract_media_type,
-    parse_media_type,
     proxy_for,
 )
+from sse_pplx._media_type import extract_media_type, parse_media_type
 
 
 def every_chunking(data: bytes):
@@ -76,13 +75,13 @@ def test_every_1xx_is_skipped():
         b"HTTP/1.1 102 Processing\n\n"
         b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
     )
-    version, status, reason, fields, rest, interim = read_head(data)
+    _version, status, reason, fields, rest, interim = read_head(data)
     assert (status, reason, fields, rest, interim) == (404, "Not Found", [("Content-Length", "0")], b"", 3)
 
 
 def test_obs_fold_is_replaced_with_a_space_and_fields_keep_their_order():
     data = b"HTTP/1.0 500 Oops\r\nX-A: one\r\n  two\r\n\tthree\r\nx-a: four\r\nEmpty:\r\n\r\n"
-    version, status, reason, fields, rest, interim = read_head(data)
+    version, _status, reason, fields, _rest, _interim = read_head(data)
     assert version == "HTTP/1.0" and reason == "Oops"
     assert fields == [("X-A", "one two three"), ("x-a", "four"), ("Empty", "")]
     headers = Headers(fields)

@@ -23,7 +23,7 @@ import sys
 
 import pytest
 
-from tests.loadkit import KIB, MIB, LoadResult, run_asyncio, run_threads, running_server
+from tests.loadkit import KIB, MIB, LoadResult, run_streams, running_server
 
 STREAMS = int(os.environ.get("SSE_PPLX_LOAD_STREAMS", "200"))
 CHUNKS = int(os.environ.get("SSE_PPLX_LOAD_CHUNKS", "1000"))
@@ -62,7 +62,7 @@ def _assert_held(result: LoadResult) -> None:
 
 
 def test_threads_share_one_client(server_url, leaks, record_property):
-    result = run_threads(server_url, STREAMS, CHUNKS, wave="test-threads", trace="open")
+    result = run_streams("threads", server_url, STREAMS, CHUNKS, wave="test-threads", trace="open")
     _report(result, record_property)
     _assert_held(result)
     assert result.threads_open - result.threads_base == STREAMS
@@ -70,7 +70,7 @@ def test_threads_share_one_client(server_url, leaks, record_property):
 
 
 def test_asyncio_tasks_share_one_client(server_url, leaks, record_property):
-    result = run_asyncio(server_url, STREAMS, CHUNKS, wave="test-asyncio", trace="open")
+    result = run_streams("asyncio", server_url, STREAMS, CHUNKS, wave="test-asyncio", trace="open")
     _report(result, record_property)
     _assert_held(result)
     assert result.leftover_tasks == []  # asyncio.all_tasks() is the current task alone

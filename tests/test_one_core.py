@@ -131,7 +131,7 @@ async def test_a_head_with_bare_lf_line_ends_is_read(mode):
         ex.send(head + body)
 
     with LoopbackServer(handler) as server:
-        contents, text = await stream_chat(mode, server.url)
+        _contents, text = await stream_chat(mode, server.url)
     assert text == "Hello"
 
 
@@ -196,7 +196,7 @@ async def test_the_content_type_is_read_as_fetch_extracts_it(mode, content_type)
         return True
 
     with LoopbackServer(handler) as server:
-        contents, text = await stream_chat(mode, server.url)
+        _contents, text = await stream_chat(mode, server.url)
         async with mode.enter(mode.connect(server.url)) as events:
             datas = [event.data async for event in mode.iterate(events)]
     assert text == "Hello"

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
-from pathlib import Path
 from typing import AsyncIterator, Iterator
 
 import pytest
@@ -25,8 +21,7 @@ from sse_pplx import (
     iter_events,
 )
 from tests.feeding import feed_all_ways
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from tests.imports import modules_after
 
 
 def sse(data: str, event: str = "message", id: str = "", retry: int | None = None) -> ServerSentEvent:
@@ -356,27 +351,12 @@ def test_aiter_events_passes_parser_kwargs() -> None:
 # --------------------------------------------------------------------------------------
 
 
-def _modules_after(code: str) -> set[str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(REPO_ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    out = subprocess.run(
-        [sys.executable, "-c", code + "\nimport sys\nprint('\\n'.join(sorted(sys.modules)))"],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return set(out.stdout.split())
-
-
 def test_import_does_not_pull_in_http_ssl_or_json() -> None:
     """anchors-features.md §3.15: "import sse_pplx must not import http.client, ssl or
     json" (they cost 24 ms, 13 ms and 7 ms of import time)."""
     heavy = {"http.client", "ssl", "json"}
-    baseline = _modules_after("pass")
+    baseline = modules_after("pass")
     assert not heavy & baseline, "the interpreter itself preloads one; the test cannot decide"
-    loaded = _modules_after("import sse_pplx")
+    loaded = modules_after("import sse_pplx")
     assert "sse_pplx" in loaded
     assert sorted(heavy & loaded) == []

@@ -4,7 +4,8 @@
 (b) Every chunking of the same bytes yields the same items and final state — on random
     bytes and, more usefully, on generated "SSE-ish" streams (random lines of real and
     near-miss field names, values, all three line endings, BOMs, invalid UTF-8).
-(c) The parser agrees with the spec-literal oracle ``tests.feeding.reference_parse``.
+(c) The parser agrees with the spec-literal oracle (``conformance.oracle``, through
+    ``tests.feeding.reference_parse``), limits included.
 (d) Linear time, as a generous ratio of two input sizes, never a timed threshold
     (rexxars/eventsource-parser#28: O(N^2) when one event spans many chunks).
 """
@@ -18,13 +19,13 @@ from typing import Any, Callable
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from conformance.strategies import chunkings
 from sse_pplx import LimitExceeded, ProtocolError, SSEParser
 from tests.feeding import (
     FeedResult,
     assert_events_as_soon_as_complete,
     feed_chunks,
     reference_parse,
-    split_lines,
 )
 
 _SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -79,25 +80,6 @@ def sse_ish_streams(draw: st.DrawFn) -> bytes:
         at = draw(st.integers(min_value=0, max_value=len(raw)))
         raw = raw[:at] + draw(st.sampled_from(INVALID)) + raw[at:]
     return raw
-
-
-def chunkings(data: bytes) -> st.SearchStrategy[list[bytes]]:
-    """A random chunking of ``data`` (the split points are drawn)."""
-    n = len(data)
-    if n < 2:
-        return st.just([data])
-    return st.lists(st.integers(min_value=1, max_value=n - 1), max_size=min(n, 30)).map(
-        lambda points: _split(data, sorted(set(points)))
-    )
-
-
-def _split(data: bytes, points: list[int]) -> list[bytes]:
-    out, prev = [], 0
-    for p in points:
-        out.append(data[prev:p])
-        prev = p
-    out.append(data[prev:])
-    return out
 
 
 @st.composite
@@ -235,36 +217,25 @@ def test_items_come_out_of_the_feed_that_completes_them(data: bytes) -> None:
     assert_events_as_soon_as_complete(data, comments=True)
 
 
-def _first_limit_violation(data: bytes, max_line: int, max_event: int) -> tuple[int, set[str]] | None:
-    """(index of the first offending line, the limits it breaks), from the whole stream.
+def _limits_broken_by_the_offending_line(data: bytes, max_line: int, max_event: int) -> set[str]:
+    """The limits the first offending line breaks (one, or both), from the oracle.
 
     Contract: sizes are bytes as received.  A line's size excludes its line ending and
     the stream's leading BOM (which belongs to no line); a data buffer grows by each
-    data value's raw bytes plus one for its LF.
+    data value's raw bytes plus one for its LF.  The oracle finds a line too long at its
+    first byte too many, and a data buffer too large at the end of the data line: both
+    are the same line when no line ending lies between the two positions.
     """
-    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-    lines, partial = split_lines(body)
-    raws = [raw for raw, _ in lines]
-    if partial:
-        raws.append(partial)
-    buffer = 0
-    for index, raw in enumerate(raws):
-        broken: set[str] = set()
-        if len(raw) > max_line:
-            broken.add("max_line_bytes")
-        is_partial = partial and index == len(raws) - 1
-        if raw == b"":
-            buffer = 0
-        elif not is_partial:
-            name, _, value = raw.partition(b":")
-            if name == b"data":
-                value = value[1:] if value.startswith(b" ") else value
-                if buffer + len(value) + 1 > max_event:
-                    broken.add("max_event_bytes")
-                buffer += len(value) + 1
-        if broken:
-            return index, broken
-    return None
+    found = {
+        "max_line_bytes": reference_parse(data, max_line_bytes=max_line).limit_position,
+        "max_event_bytes": reference_parse(data, max_event_bytes=max_event).limit_position,
+    }
+    first = min(position for position in found.values() if position is not None)
+    return {
+        limit
+        for limit, position in found.items()
+        if position is not None and not any(byte in b"\r\n" for byte in data[first:position])
+    }
 
 
 @_SETTINGS
@@ -275,25 +246,18 @@ def test_limits_fire_exactly_where_the_reference_says(data: bytes) -> None:
     """LimitExceeded fires iff some line's size as received exceeds max_line_bytes or a
     data buffer exceeds max_event_bytes; the items before it are the reference's items of
     the lines before the offending one."""
-    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     max_line, max_event = 64, 128
-    violation = _first_limit_violation(data, max_line, max_event)
+    ref = reference_parse(data, comments=True, max_line_bytes=max_line, max_event_bytes=max_event)
     items, limit, _ = _feed_with_limits([data], max_line_bytes=max_line, max_event_bytes=max_event, comments=True)
-    if violation is None:
+    if ref.limit is None:
         assert limit is None, f"raised {limit} for {data!r}"
         assert items == reference_parse(data, comments=True).items
         return
-    index, broken = violation
-    assert limit is not None, f"no LimitExceeded for {data!r} (line {index} breaks {broken})"
-    if len(broken) == 1:
-        assert {limit} == broken, data
-    lines, _ = split_lines(body)
-    before = body[: lines[index - 1][1] + 1] if index > 0 else b""
-    # the line ending of line index-1 might be CRLF: include its LF if present
-    if index > 0 and body[lines[index - 1][1] : lines[index - 1][1] + 2] == b"\r\n":
-        before = body[: lines[index - 1][1] + 2]
-    prefix = data[: len(data) - len(body)] + before
-    assert items == reference_parse(prefix, comments=True).items, data
+    broken = _limits_broken_by_the_offending_line(data, max_line, max_event)
+    assert limit is not None, f"no LimitExceeded for {data!r} (the oracle: {ref.limit} at byte {ref.limit_position})"
+    assert limit in broken, data
+    assert ref.limit in broken, data
+    assert items == ref.items, data
 
 
 # --------------------------------------------------------------------------------------

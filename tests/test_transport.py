@@ -1,14 +1,14 @@
 """The HTTP transport against real servers on 127.0.0.1: framing, short reads, time budgets,
 TLS with a throwaway CA, proxies, compression, redirects, keep-alive and deterministic close.
 
-Every behaviour is checked with the sync (http.client) and the async (asyncio) transport.
+Every behaviour is checked with the sync (http.client) and the async (asyncio) transport: each
+test that takes ``mode`` has one body and runs once with each (tests/modes.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import gc
-import socket
 import ssl
 import threading
 import time
@@ -17,60 +17,48 @@ import pytest
 
 from sse_pplx import APIConnectionError, APITimeoutError, UsageError
 from sse_pplx.transport import AsyncTransport, Request, Timeout, Transport
-from tests.servers import ConnectProxy, LoopbackServer, gzip_stream
+from tests.servers import (
+    ConnectProxy,
+    LoopbackServer,
+    gated_server,
+    gzip_stream,
+    silent_listener,
+    stalling_server,
+    unused_port,
+    watching_server,
+)
 
-MODES = ["sync", "async"]
 BODY = [b"data: one\n\n", b"data: two\n\n", b"data: \xc3\xa9t\xc3\xa9\n\n"]
 
 
 FIVE_SECONDS = Timeout(5)
 
 
-def fetch(mode, url, *, timeout=FIVE_SECONDS, headers=(), method="GET", body=None, on_piece=None, read=True, **kw):
-    """Open ``url`` with the chosen transport and read the body piece by piece.
+async def fetch(
+    mode, url, *, timeout=FIVE_SECONDS, headers=(), method="GET", body=None, on_piece=None, read=True, **kw
+):
+    """Open ``url`` with the mode's transport and read the body piece by piece.
     Returns (status, headers, pieces); ``on_piece(piece)`` is called as each piece arrives."""
     request = Request(method, url, list(headers), body)
-
-    def run_sync():
-        with Transport(**kw) as transport:
-            response = transport.open(request, timeout)
-            pieces = []
-            with response:
-                while read:
-                    piece = response.read1()
-                    if not piece:
-                        break
-                    pieces.append(piece)
-                    if on_piece:
-                        on_piece(piece)
-            return response.status_code, response.headers, pieces
-
-    async def run_async():
-        transport = AsyncTransport(**kw)
-        try:
-            response = await transport.open(request, timeout)
-            pieces = []
-            async with response:
-                while read:
-                    piece = await response.read1()
-                    if not piece:
-                        break
-                    pieces.append(piece)
-                    if on_piece:
-                        on_piece(piece)
-            return response.status_code, response.headers, pieces
-        finally:
-            await transport.aclose()
-
-    return run_sync() if mode == "sync" else asyncio.run(run_async())
+    async with mode.enter(mode.Transport(**kw)) as transport:
+        response = await mode.resolve(transport.open(request, timeout))
+        pieces = []
+        async with mode.enter(response):
+            while read:
+                piece = await mode.resolve(response.read1())
+                if not piece:
+                    break
+                pieces.append(piece)
+                if on_piece:
+                    on_piece(piece)
+        return response.status_code, response.headers, pieces
 
 
 # -- bodies -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("framing", ["chunked", "length", "close"])
-def test_every_body_framing_is_read_whole(mode, framing, leaks):
+async def test_every_body_framing_is_read_whole(mode, framing, leaks):
     def handler(ex):
         whole = b"".join(BODY)
         if framing == "chunked":
@@ -84,41 +72,28 @@ def test_every_body_framing_is_read_whole(mode, framing, leaks):
         return framing != "close"
 
     with LoopbackServer(handler) as server:
-        status, headers, pieces = fetch(mode, server.url + "/stream")
+        status, headers, pieces = await fetch(mode, server.url + "/stream")
     assert status == 200
     assert headers.get("content-type") == "text/event-stream"
     assert b"".join(pieces) == b"".join(BODY)
     leaks.assert_clean()
 
 
-@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("compressed", [False, True])
-def test_a_piece_is_delivered_before_the_server_sends_more(mode, compressed):
+async def test_a_piece_is_delivered_before_the_server_sends_more(mode, compressed):
     """Short reads: the server sends one event and waits until the client has it. A client that
     waited for a buffer to fill (btubbs/sseclient#8) would leave the server waiting in vain."""
-    got_first = threading.Event()
-    waited = []
-
-    def handler(ex):
-        pieces = gzip_stream(BODY) if compressed else BODY
-        headers = {"Content-Type": "text/event-stream"}
-        if compressed:
-            headers["Content-Encoding"] = "gzip"
-        ex.head(200, headers)
-        ex.chunk(pieces[0])
-        waited.append(got_first.wait(10))
-        for piece in pieces[1:]:
-            ex.chunk(piece)
-        ex.end()
-
-    with LoopbackServer(handler) as server:
-        _, _, pieces = fetch(mode, server.url, on_piece=lambda piece: got_first.set())
-    assert waited == [True], "the first event was not delivered until more bytes came"
+    headers = {"Content-Type": "text/event-stream"}
+    if compressed:
+        headers["Content-Encoding"] = "gzip"
+    server, gate = gated_server(gzip_stream(BODY) if compressed else BODY, headers)
+    with server:
+        _, _, pieces = await fetch(mode, server.url, on_piece=gate.open)
+    assert gate.waited == [True], "the first event was not delivered until more bytes came"
     assert b"".join(pieces) == b"".join(BODY)
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_gzip_body_is_decoded(mode):
+async def test_gzip_body_is_decoded(mode):
     def handler(ex):
         ex.head(200, {"Content-Type": "text/event-stream", "Content-Encoding": "gzip"})
         for piece in gzip_stream(BODY * 50):
@@ -126,18 +101,17 @@ def test_gzip_body_is_decoded(mode):
         ex.end()
 
     with LoopbackServer(handler) as server:
-        _, _, pieces = fetch(mode, server.url)
+        _, _, pieces = await fetch(mode, server.url)
     assert b"".join(pieces) == b"".join(BODY * 50)
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_streams_ask_for_no_compression_when_the_caller_says_so(mode):
+async def test_streams_ask_for_no_compression_when_the_caller_says_so(mode):
     def handler(ex):
         ex.respond(200, b"ok", "text/plain")
 
     with LoopbackServer(handler) as server:
-        fetch(mode, server.url, headers=[("Accept-Encoding", "identity")])
-        fetch(mode, server.url)
+        await fetch(mode, server.url, headers=[("Accept-Encoding", "identity")])
+        await fetch(mode, server.url)
     assert server.exchanges[0].headers["accept-encoding"] == "identity"
     assert "gzip" in server.exchanges[1].headers["accept-encoding"]
 
@@ -145,12 +119,11 @@ def test_streams_ask_for_no_compression_when_the_caller_says_so(mode):
 # -- failures while reading ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize(
     "fault",
     ["reset", "short-length", "bad-chunk-size", "eof-inside-chunk", "corrupt-gzip"],
 )
-def test_a_broken_body_raises_a_connection_error_after_the_good_bytes(mode, fault, leaks):
+async def test_a_broken_body_raises_a_connection_error_after_the_good_bytes(mode, fault, leaks):
     def handler(ex):
         if fault == "short-length":
             ex.head(200, {"Content-Type": "text/event-stream", "Content-Length": "100"}, chunked=False)
@@ -175,7 +148,7 @@ def test_a_broken_body_raises_a_connection_error_after_the_good_bytes(mode, faul
 
     received = []
     with LoopbackServer(handler) as server, pytest.raises(APIConnectionError) as info:
-        fetch(mode, server.url, on_piece=received.append)
+        await fetch(mode, server.url, on_piece=received.append)
     assert not isinstance(info.value, APITimeoutError)
     if fault != "corrupt-gzip":
         assert received[:1] == [BODY[0]]
@@ -198,46 +171,27 @@ def test_timeout_semantics():
         Timeout().read = 1  # type: ignore[misc]
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_connect_timeout_covers_the_tls_handshake(mode, certs, leaks):
+async def test_connect_timeout_covers_the_tls_handshake(mode, certs, leaks):
     """A server that accepts TCP but never answers the TLS hello: the connect budget runs out."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    port = listener.getsockname()[1]
     started = time.monotonic()
-    try:
-        with pytest.raises(APITimeoutError) as info:
-            fetch(mode, f"https://localhost:{port}/", timeout=Timeout(30, connect=0.3), ca_bundle=certs.ca)
-    finally:
-        listener.close()
+    with silent_listener() as port, pytest.raises(APITimeoutError) as info:
+        await fetch(mode, f"https://localhost:{port}/", timeout=Timeout(30, connect=0.3), ca_bundle=certs.ca)
     assert info.value.phase == "connect"
     assert "connecting to localhost" in str(info.value)
     assert time.monotonic() - started < 10
     leaks.assert_clean()
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_idle_timeout_fires_when_no_byte_comes(mode):
-    release = threading.Event()
-
-    def handler(ex):
-        ex.head(200, {"Content-Type": "text/event-stream"})
-        ex.chunk(BODY[0])
-        release.wait(5)
-
+async def test_idle_timeout_fires_when_no_byte_comes(mode):
     received = []
-    with LoopbackServer(handler) as server:
-        with pytest.raises(APITimeoutError) as info:
-            fetch(mode, server.url, timeout=Timeout(5, read=0.3), on_piece=received.append)
-        release.set()
+    with stalling_server(BODY[0]) as server, pytest.raises(APITimeoutError) as info:
+        await fetch(mode, server.url, timeout=Timeout(5, read=0.3), on_piece=received.append)
     assert info.value.phase == "idle"
     assert received == [BODY[0]]
     assert "no data for 0.3 s" in str(info.value)
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_keepalive_comments_keep_the_idle_timer_alive(mode):
+async def test_keepalive_comments_keep_the_idle_timer_alive(mode):
     def handler(ex):
         ex.head(200, {"Content-Type": "text/event-stream"})
         for _ in range(8):
@@ -246,12 +200,11 @@ def test_keepalive_comments_keep_the_idle_timer_alive(mode):
         ex.end()
 
     with LoopbackServer(handler) as server:
-        _, _, pieces = fetch(mode, server.url, timeout=Timeout(5, read=0.35))
+        _, _, pieces = await fetch(mode, server.url, timeout=Timeout(5, read=0.35))
     assert b"".join(pieces).endswith(BODY[0])
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_a_trickle_that_beats_the_idle_timer_still_meets_the_deadline(mode):
+async def test_a_trickle_that_beats_the_idle_timer_still_meets_the_deadline(mode):
     stop = threading.Event()
 
     def handler(ex):
@@ -265,7 +218,7 @@ def test_a_trickle_that_beats_the_idle_timer_still_meets_the_deadline(mode):
     with LoopbackServer(handler) as server:
         started = time.monotonic()
         with pytest.raises(APITimeoutError) as info:
-            fetch(mode, server.url, timeout=Timeout(5, read=0.5, total=0.6))
+            await fetch(mode, server.url, timeout=Timeout(5, read=0.5, total=0.6))
         elapsed = time.monotonic() - started
         stop.set()
     assert info.value.phase == "deadline"
@@ -273,17 +226,9 @@ def test_a_trickle_that_beats_the_idle_timer_still_meets_the_deadline(mode):
     assert elapsed < 3
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_the_wait_for_the_response_head_is_bounded_by_the_read_timeout(mode):
-    release = threading.Event()
-
-    def handler(ex):
-        release.wait(5)
-
-    with LoopbackServer(handler) as server:
-        with pytest.raises(APITimeoutError) as info:
-            fetch(mode, server.url, timeout=Timeout(5, read=0.3))
-        release.set()
+async def test_the_wait_for_the_response_head_is_bounded_by_the_read_timeout(mode):
+    with stalling_server(head=False) as server, pytest.raises(APITimeoutError) as info:
+        await fetch(mode, server.url, timeout=Timeout(5, read=0.3))
     assert info.value.phase == "idle"
     assert "waiting for the response" in str(info.value)
 
@@ -291,22 +236,17 @@ def test_the_wait_for_the_response_head_is_bounded_by_the_read_timeout(mode):
 # -- connection failures ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_connection_refused_says_so(mode, leaks):
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()  # nothing listens there now
+async def test_connection_refused_says_so(mode, leaks):
+    port = unused_port()
     with pytest.raises(APIConnectionError) as info:
-        fetch(mode, f"http://127.0.0.1:{port}/")
+        await fetch(mode, f"http://127.0.0.1:{port}/")
     assert f"connecting to 127.0.0.1:{port}: connection refused" in str(info.value)
     leaks.assert_clean()
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_unresolvable_host_says_so(mode):
+async def test_unresolvable_host_says_so(mode):
     with pytest.raises(APIConnectionError) as info:
-        fetch(mode, "http://no-such-host.invalid/", timeout=Timeout(5))
+        await fetch(mode, "http://no-such-host.invalid/", timeout=Timeout(5))
     assert "could not resolve the host name" in str(info.value)
 
 
@@ -318,50 +258,45 @@ def _tls_handler(ex):
     return True
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_tls_with_a_ca_bundle_or_a_context(mode, certs, leaks):
+async def test_tls_with_a_ca_bundle_or_a_context(mode, certs, leaks):
     with LoopbackServer(_tls_handler, tls=certs.server_context()) as server:
-        _, _, pieces = fetch(mode, server.url, ca_bundle=certs.ca)
+        _, _, pieces = await fetch(mode, server.url, ca_bundle=certs.ca)
         assert b"".join(pieces) == b"".join(BODY)
         context = ssl.create_default_context(cafile=certs.ca)
-        _, _, pieces = fetch(mode, server.url, ssl_context=context)
+        _, _, pieces = await fetch(mode, server.url, ssl_context=context)
         assert b"".join(pieces) == b"".join(BODY)
     leaks.assert_clean()
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_tls_is_verified_by_default(mode, certs):
+async def test_tls_is_verified_by_default(mode, certs):
     """The system trust store does not know the test CA: refused, with a message that says why."""
     with LoopbackServer(_tls_handler, tls=certs.server_context()) as server, pytest.raises(APIConnectionError) as info:
-        fetch(mode, server.url)
+        await fetch(mode, server.url)
     assert "TLS certificate verification failed" in str(info.value)
     assert "localhost" in str(info.value)
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_tls_refuses_a_certificate_for_another_name(mode, certs):
+async def test_tls_refuses_a_certificate_for_another_name(mode, certs):
     with LoopbackServer(_tls_handler, tls=certs.server_context(wrong_name=True)) as server, pytest.raises(
         APIConnectionError
     ) as info:
-        fetch(mode, server.url, ca_bundle=certs.ca)
+        await fetch(mode, server.url, ca_bundle=certs.ca)
     message = str(info.value)
     assert "TLS certificate verification failed" in message
     assert "hostname" in message.lower() or "match" in message.lower()
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_tls_refuses_an_untrusted_ca(mode, certs):
+async def test_tls_refuses_an_untrusted_ca(mode, certs):
     with LoopbackServer(_tls_handler, tls=certs.server_context()) as server, pytest.raises(APIConnectionError) as info:
-        fetch(mode, server.url, ca_bundle=certs.other_ca)
+        await fetch(mode, server.url, ca_bundle=certs.other_ca)
     assert "TLS certificate verification failed" in str(info.value)
 
 
 # -- proxies ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("how", ["argument", "environment"])
-def test_https_goes_through_a_connect_proxy(mode, how, certs, monkeypatch, leaks):
+async def test_https_goes_through_a_connect_proxy(mode, how, certs, monkeypatch, leaks):
     with LoopbackServer(_tls_handler, tls=certs.server_context()) as server, ConnectProxy() as proxy:
         kw = {"ca_bundle": certs.ca}
         proxy_url = proxy.url.replace("http://", "http://user:p%40ss@")
@@ -369,7 +304,7 @@ def test_https_goes_through_a_connect_proxy(mode, how, certs, monkeypatch, leaks
             kw["proxy"] = proxy_url
         else:
             monkeypatch.setenv("HTTPS_PROXY", proxy_url)
-        _, _, pieces = fetch(mode, server.url + "/v1", **kw)
+        _, _, pieces = await fetch(mode, server.url + "/v1", **kw)
     assert b"".join(pieces) == b"".join(BODY)
     assert proxy.seen == [f"CONNECT localhost:{server.port}"]
     assert proxy.seen_headers[0]["proxy-authorization"] == "Basic dXNlcjpwQHNz"  # user:p@ss
@@ -379,26 +314,24 @@ def test_https_goes_through_a_connect_proxy(mode, how, certs, monkeypatch, leaks
     leaks.assert_clean()
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_no_proxy_bypasses_the_environment_proxy(mode, monkeypatch):
+async def test_no_proxy_bypasses_the_environment_proxy(mode, monkeypatch):
     with LoopbackServer(_tls_handler) as server, ConnectProxy() as proxy:
         monkeypatch.setenv("HTTP_PROXY", proxy.url)
         monkeypatch.setenv("NO_PROXY", "127.0.0.1,example.org")
-        fetch(mode, server.url)
+        await fetch(mode, server.url)
         assert proxy.seen == []
         monkeypatch.setenv("NO_PROXY", "example.org")
-        fetch(mode, server.url + "/through")
+        await fetch(mode, server.url + "/through")
         assert proxy.seen == [f"GET http://127.0.0.1:{server.port}/through"]
-        fetch(mode, server.url + "/direct", proxy=False)
+        await fetch(mode, server.url + "/direct", proxy=False)
         assert len(proxy.seen) == 1
-        fetch(mode, server.url + "/ignored-env", trust_env=False)
+        await fetch(mode, server.url + "/ignored-env", trust_env=False)
         assert len(proxy.seen) == 1
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_a_refused_tunnel_is_a_clear_error(mode, certs):
+async def test_a_refused_tunnel_is_a_clear_error(mode, certs):
     with ConnectProxy(refuse=True) as proxy, pytest.raises(APIConnectionError) as info:
-        fetch(mode, "https://localhost:9/", proxy=proxy.url, ca_bundle=certs.ca)
+        await fetch(mode, "https://localhost:9/", proxy=proxy.url, ca_bundle=certs.ca)
     assert "proxy refused the tunnel" in str(info.value)
     assert "403" in str(info.value)
 
@@ -411,8 +344,7 @@ def test_only_http_proxies_are_accepted():
 # -- redirects -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_redirects_keep_credentials_on_the_same_origin_only(mode):
+async def test_redirects_keep_credentials_on_the_same_origin_only(mode):
     with LoopbackServer(_tls_handler) as target:
 
         def handler(ex):
@@ -427,8 +359,8 @@ def test_redirects_keep_credentials_on_the_same_origin_only(mode):
 
         with LoopbackServer(handler) as server:
             auth = [("Authorization", "Bearer pplx-secret"), ("Content-Type", "application/json")]
-            fetch(mode, server.url + "/same", headers=auth, method="POST", body=b"{}")
-            fetch(mode, server.url + "/other", headers=auth, method="POST", body=b"{}")
+            await fetch(mode, server.url + "/same", headers=auth, method="POST", body=b"{}")
+            await fetch(mode, server.url + "/other", headers=auth, method="POST", body=b"{}")
     moved = server.exchanges[1]
     assert (moved.method, moved.target, moved.body) == ("POST", "/moved", b"{}")
     assert moved.headers["authorization"] == "Bearer pplx-secret"
@@ -437,159 +369,119 @@ def test_redirects_keep_credentials_on_the_same_origin_only(mode):
     assert "authorization" not in elsewhere.headers
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_a_redirect_loop_ends(mode):
+async def test_a_redirect_loop_ends(mode):
     def handler(ex):
         ex.respond(302, b"", headers={"Location": "/again"})
         return True
 
     with LoopbackServer(handler) as server, pytest.raises(APIConnectionError, match="more than 3 redirects"):
-        fetch(mode, server.url, max_redirects=3)
+        await fetch(mode, server.url, max_redirects=3)
 
 
 # -- keep-alive and close ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_sequential_requests_reuse_one_connection(mode):
+async def test_sequential_requests_reuse_one_connection(mode):
     def handler(ex):
         ex.respond(200, b'{"ok": true}')
         return True
 
-    async def twice_async(url):
-        async with AsyncTransport() as transport:
-            for _ in range(3):
-                response = await transport.open(Request("GET", url))
-                assert await response.read() == b'{"ok": true}'
-
     with LoopbackServer(handler) as server:
-        if mode == "sync":
-            with Transport() as transport:
-                for _ in range(3):
-                    assert transport.open(Request("GET", server.url)).read() == b'{"ok": true}'
-        else:
-            asyncio.run(twice_async(server.url))
+        async with mode.enter(mode.Transport()) as transport:
+            for _ in range(3):
+                response = await mode.resolve(transport.open(Request("GET", server.url)))
+                assert await mode.resolve(response.read()) == b'{"ok": true}'
     assert server.connections == 1
     assert len(server.exchanges) == 3
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_a_kept_alive_connection_the_server_dropped_is_replaced(mode):
+async def test_a_kept_alive_connection_the_server_dropped_is_replaced(mode):
     def handler(ex):
         ex.respond(200, b"ok", "text/plain")
         return False  # closes the connection without saying "Connection: close"
 
-    async def twice_async(url):
-        async with AsyncTransport() as transport:
-            for _ in range(2):
-                response = await transport.open(Request("GET", url))
-                assert await response.read() == b"ok"
-                await asyncio.sleep(0.05)
-
     with LoopbackServer(handler) as server:
-        if mode == "sync":
-            with Transport() as transport:
-                for _ in range(2):
-                    assert transport.open(Request("GET", server.url)).read() == b"ok"
-                    time.sleep(0.05)
-        else:
-            asyncio.run(twice_async(server.url))
+        async with mode.enter(mode.Transport()) as transport:
+            for _ in range(2):
+                response = await mode.resolve(transport.open(Request("GET", server.url)))
+                assert await mode.resolve(response.read()) == b"ok"
+                await mode.sleep(0.05)
     assert server.connections == 2
     assert len(server.exchanges) == 2
 
 
-def _closing_server():
-    """A server that sends one event, then reports when the client closed the connection."""
-    closed = threading.Event()
+@pytest.mark.parametrize("how", ["close", "with"])
+async def test_response_closes_its_socket(mode, how, leaks):
+    server, closed = watching_server(BODY[0])
+    with server:
+        async with mode.enter(mode.Transport()) as transport:
+            response = await mode.resolve(transport.open(Request("GET", server.url)))
+            assert await mode.resolve(response.read1()) == BODY[0]
+            if how == "close":
+                await mode.close(response)
+            else:
+                async with mode.enter(response):
+                    pass
+            await mode.sleep(0)
+            assert response.is_closed
+            assert await mode.blocking(closed.wait, 3)
+    leaks.assert_clean()
 
-    def handler(ex):
-        ex.head(200, {"Content-Type": "text/event-stream"})
-        ex.chunk(BODY[0])
-        ex.sock.settimeout(5)
-        try:
-            if ex.sock.recv(1) == b"":
-                closed.set()
-        except OSError:
-            closed.set()
 
-    return LoopbackServer(handler), closed
-
-
-@pytest.mark.parametrize("how", ["close", "with", "gc"])
-def test_sync_response_closes_its_socket(how, leaks):
-    server, closed = _closing_server()
+def test_sync_response_closes_its_socket_when_garbage_collected(leaks):
+    server, closed = watching_server(BODY[0])
     with server, Transport() as transport:
         response = transport.open(Request("GET", server.url))
         assert response.read1() == BODY[0]
-        if how == "close":
-            response.close()
-        elif how == "with":
-            with response:
-                pass
-        else:
-            del response
-            gc.collect()
+        del response
+        gc.collect()
         assert closed.wait(3)
     leaks.assert_clean()
 
 
-@pytest.mark.parametrize("how", ["aclose", "cancel"])
-def test_async_response_closes_its_socket(how, leaks):
-    server, closed = _closing_server()
-
-    async def main():
+async def test_async_response_closes_its_socket_when_a_read_is_cancelled(leaks):
+    server, closed = watching_server(BODY[0])
+    with server:
         async with AsyncTransport() as transport:
             response = await transport.open(Request("GET", server.url))
             assert await response.read1() == BODY[0]
-            if how == "aclose":
-                await response.aclose()
-            else:
-                task = asyncio.ensure_future(response.read1())
-                await asyncio.sleep(0.05)
-                task.cancel()
-                with pytest.raises(asyncio.CancelledError):
-                    await task
+            task = asyncio.ensure_future(response.read1())
+            await asyncio.sleep(0.05)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
             await asyncio.sleep(0)
             assert response.is_closed
-
-    with server:
-        asyncio.run(main())
-        assert closed.wait(3)
+        assert await asyncio.get_running_loop().run_in_executor(None, closed.wait, 3)
     leaks.assert_clean()
 
 
 # -- the async timeout helper ----------------------------------------------------------------
 
 
-def test_a_cancellation_that_meets_a_completing_read_is_not_swallowed():
+async def test_a_cancellation_that_meets_a_completing_read_is_not_swallowed():
     """bpo-42130: asyncio.wait_for (3.8-3.11) could swallow a cancellation that arrived just as the
     inner await completed, and a cancelled consumer then read on until the idle timeout."""
     from sse_pplx.transport import _within
 
-    async def main():
-        loop = asyncio.get_running_loop()
-        inner = loop.create_future()
-        task = asyncio.ensure_future(_within(inner, 5))
-        await asyncio.sleep(0)
-        inner.set_result(b"data")
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-
-    asyncio.run(main())
+    loop = asyncio.get_running_loop()
+    inner = loop.create_future()
+    task = asyncio.ensure_future(_within(inner, 5))
+    await asyncio.sleep(0)
+    inner.set_result(b"data")
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
 
 
-def test_the_async_timeout_helper_times_out_and_passes_results():
+async def test_the_async_timeout_helper_times_out_and_passes_results():
     from sse_pplx.transport import _within
 
-    async def main():
-        loop = asyncio.get_running_loop()
-        with pytest.raises(asyncio.TimeoutError):
-            await _within(loop.create_future(), 0.05)
-        done = loop.create_future()
-        done.set_result(7)
-        assert await _within(done, 1) == 7
-        assert await _within(asyncio.sleep(0, "x"), None) == "x"
-        assert not asyncio.current_task().cancelled()
-
-    asyncio.run(main())
+    loop = asyncio.get_running_loop()
+    with pytest.raises(asyncio.TimeoutError):
+        await _within(loop.create_future(), 0.05)
+    done = loop.create_future()
+    done.set_result(7)
+    assert await _within(done, 1) == 7
+    assert await _within(asyncio.sleep(0, "x"), None) == "x"
+    assert not asyncio.current_task().cancelled()
