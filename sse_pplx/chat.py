@@ -61,7 +61,7 @@ import time
 
 from ._reasoning import ThinkSplitter
 from .chat_objects import ChatCompletion, ChatCompletionChunk, Image, SearchResult, ToolCall, Usage, chunk_view
-from .errors import APIErrorEvent, IncompleteStreamError, ProtocolError, StreamDecodeError
+from .errors import APIErrorEvent, IncompleteStreamError, ProtocolError, StreamDecodeError, error_message
 from .events import ServerSentEvent
 from .parser import DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_LINE_BYTES, SSEParser
 
@@ -385,33 +385,6 @@ def _copy(value: Any) -> Any:
     return top
 
 
-def _error_message(body: Any) -> str:
-    """A readable one-liner for an error body: ``{"error": {...}}`` (OpenAI / Perplexity),
-    ``{"detail": [...]}`` (FastAPI validation), ``{"message": ...}`` or plain text."""
-    error = body.get("error", body) if isinstance(body, dict) else body
-    if isinstance(error, dict):
-        detail = error.get("detail")
-        if isinstance(detail, list) and detail:  # FastAPI: [{"loc": [...], "msg": ..., "type": ...}]
-            return "; ".join(_detail_item(item) for item in detail[:5])[:500]
-        message = error.get("message") or detail or error.get("type")
-        if message:
-            code = error.get("code")
-            return f"{message} (code {code})" if code is not None else str(message)
-        return json.dumps(error)[:500]
-    if isinstance(error, str) and error.strip():
-        return error.strip()[:500]
-    return "the server reported an error in the stream"
-
-
-def _detail_item(item: Any) -> str:
-    if not isinstance(item, dict):
-        return str(item)
-    loc = item.get("loc")
-    location = ".".join(str(part) for part in loc) if type(loc) is list else ""
-    message = str(item.get("msg") or item.get("message") or item.get("type") or item)
-    return f"{location}: {message}" if location else message
-
-
 class ChatStream:
     """Sans-I/O decoder and accumulator of one chat-completion stream.
 
@@ -510,7 +483,7 @@ class ChatStream:
         try:
             return self.parser.feed(data)
         except ProtocolError as exc:
-            salvaged: List[ServerSentEvent] = exc.events  # type: ignore[assignment]  # no comments=True
+            salvaged: List[ServerSentEvent] = exc.events  # the parser has no comments=True
             exc.events = []
             if salvage_into:
                 self._pending_error = exc
@@ -632,7 +605,7 @@ class ChatStream:
     def _raise_error(self, body: Any) -> None:
         partial = self._fail("error", body)
         try:
-            message = _error_message(body)
+            message = error_message(body)
         except RecursionError:  # str() or json.dumps() of a body nested too deeply
             message = "the server reported an error in the stream (its body is nested too deeply to show)"
         try:

@@ -39,7 +39,7 @@ import random
 import time
 
 from ._version import __version__
-from .chat import ChatResult, ChatStream, _error_message
+from .chat import ChatResult, ChatStream
 from .chat_objects import ChatCompletion, ChatCompletionChunk
 from .errors import (
     STATUS_ERRORS,
@@ -51,6 +51,8 @@ from .errors import (
     InternalServerError,
     ProtocolError,
     UsageError,
+    error_message,
+    parse_error_body,
 )
 from .events import ServerSentEvent
 from .parser import DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_LINE_BYTES, SSEParser
@@ -171,43 +173,10 @@ def _retry_delay(retries_done: int, headers: Any) -> Optional[float]:
     return backoff(retries_done)
 
 
-# -- error bodies -------------------------------------------------------------------
-
-
-def _html_summary(text: str) -> str:
-    import re
-
-    found = re.search(r"<title[^>]*>(.*?)</title>", text, re.I | re.S) or re.search(
-        r"<h1[^>]*>(.*?)</h1>", text, re.I | re.S
-    )
-    words = re.sub(r"<[^>]+>", " ", found.group(1) if found else text)
-    words = " ".join(words.split())[:200]
-    return f"{words or 'an HTML error page'} (an HTML page, likely from a proxy or CDN in front of the API)"
-
-
-def parse_error_body(response: Any, raw: Any) -> Tuple[Any, str]:
-    """The parsed body (JSON when it is JSON, else text) and a readable summary of it."""
-    if isinstance(raw, BaseException) or not raw:
-        return None, response.reason or f"HTTP {response.status_code}"
-    text = raw.decode("utf-8", "replace")
-    stripped = text.strip()
-    if stripped[:1] in ("{", "["):
-        try:
-            body = json.loads(stripped)
-        except ValueError:
-            pass
-        else:
-            return body, _error_message(body)
-    if "html" in response.content_type or stripped[:1] == "<":
-        return text, _html_summary(text)
-    first = stripped.splitlines()[0] if stripped else ""
-    return text, first[:300] or (response.reason or f"HTTP {response.status_code}")
-
-
 def status_error(response: Any, raw: Any, attempts: int) -> APIStatusError:
     """The SDK-named exception for an error status, with the body parsed and summarised."""
     status = response.status_code
-    body, summary = parse_error_body(response, raw)
+    body, summary = parse_error_body(status, response.reason, response.content_type, raw)
     kind = STATUS_ERRORS.get(status) or (InternalServerError if status >= 500 else APIStatusError)
     error = kind(f"Error code: {status} - {summary}", response=response, body=body, attempts=attempts)
     error.retry_after = retry_after(response.headers)
@@ -818,7 +787,7 @@ class _ClientBase:
                 "the response is not a JSON object", response=response, body=body, attempts=attempts
             )
         if body.get("error"):
-            raise APIError(_error_message(body), body=body, attempts=attempts)
+            raise APIError(error_message(body), body=body, attempts=attempts)
         return ChatCompletion(body)
 
     def __repr__(self) -> str:

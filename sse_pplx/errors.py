@@ -1,4 +1,13 @@
-"""The exception tree of sse_pplx: every error the library raises is defined here.
+"""The exception tree of sse_pplx, and the helpers that turn error bodies into messages.
+
+Every error the library raises is defined here.  This module is a leaf: it
+imports nothing from the package, not even for type checking, so that every
+layer can import it.  What an error carries from other layers is typed by what
+is read from it (:class:`ResponseLike`), or ``Any`` (``partial`` is the result
+object of whichever layer failed).
+
+Spec: WHATWG HTML §9.2.6 says which input is ignored, never an error (below);
+the limits behind :class:`LimitExceeded` are this library's own DoS guard.
 
 Contract (h11 style): ``SSEParser.feed`` raises only :class:`ProtocolError`
 subclasses whatever bytes it is given; anything else escaping it is a bug.
@@ -46,11 +55,25 @@ from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Any, List, Optional, Union
+    from typing import Any, List, Optional, Protocol, Tuple, Union
 
-    from .chat import ChatResult
-    from .events import Comment, ServerSentEvent
-    from .transport import Response
+    class HeadersLike(Protocol):
+        """The headers of a response, as an error reads them (``email.message.Message`` fits)."""
+
+        def get(self, name: str, /) -> Optional[str]: ...
+
+    class ResponseLike(Protocol):
+        """The HTTP response an error carries (``sse_pplx.transport.Response`` fits)."""
+
+        @property
+        def status_code(self) -> int: ...
+        @property
+        def reason(self) -> str: ...
+        @property
+        def headers(self) -> HeadersLike: ...
+        @property
+        def url(self) -> str: ...
+
 
 __all__ = [
     "APIConnectionError",
@@ -81,21 +104,46 @@ class SSEError(Exception):
     """Base class of every exception raised by sse_pplx."""
 
 
-class ProtocolError(SSEError):
+class _StreamFailure(SSEError):
+    """What :class:`ProtocolError` and :class:`APIError` share: what had arrived when
+    the stream failed, so that nothing received is lost.
+
+    Attributes:
+        partial: the result accumulated before the failure, when a layer above the
+            parser was reading (the chat layer's ``ChatResult``), else None.
+        events: the events completed before the failure that were not delivered
+            otherwise (the parser's, or for ``connect`` the event cut off), else ``[]``.
+        last_event_id: the ID of the last event delivered before the failure, when a
+            client was reading a stream, else None.
+        attempts: how many HTTP requests were made, retries included (0 when none was
+            made, or when the error came from bytes fed by the caller).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        partial: Any = None,
+        last_event_id: Optional[str] = None,
+        attempts: int = 0,
+    ) -> None:
+        super().__init__(message)
+        self.partial = partial
+        self.events: List[Any] = []
+        self.last_event_id = last_event_id
+        self.attempts = attempts
+
+
+class ProtocolError(_StreamFailure):
     """The stream broke a rule we enforce; the parser cannot go on.
 
     ``events`` holds the events that the failing ``feed()`` call had already
-    completed before the error, so that nothing which arrived is lost.
-    Retrying the same stream will fail the same way.
+    completed before the error; in the chat layer ``partial`` holds the result so
+    far.  Retrying the same stream will fail the same way.
     """
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
-        self.events: List[Union[ServerSentEvent, Comment]] = []
-        #: In the chat layer: the ChatResult accumulated before the error.
-        self.partial: Optional[ChatResult] = None
-        #: From the client: the id of the last event delivered before the error.
-        self.last_event_id: Optional[str] = None
 
 
 class LimitExceeded(ProtocolError):
@@ -149,17 +197,14 @@ class StreamDecodeError(ProtocolError):
         self.reason = reason
 
 
-class APIError(SSEError):
+class APIError(_StreamFailure):
     """The API, or the stream carrying its answer, failed.
 
     Attributes:
         message: a readable one-line description.
         body: the error as the server sent it (parsed JSON when it was JSON, else the text), or None.
-        partial: the ``ChatResult`` accumulated before the failure, when a stream was being read.
-        events: for the generic SSE consumer, the events received before the failure.
-        last_event_id: the last event ID received before the failure, when a stream was being read.
-        attempts: how many HTTP requests were made, retries included (0 when none was made).
         code, type, param: from an ``{"error": {...}}`` body, like the official SDKs.
+        partial, events, last_event_id, attempts: what had arrived (see ``ProtocolError``).
     """
 
     def __init__(
@@ -167,17 +212,13 @@ class APIError(SSEError):
         message: str,
         *,
         body: Any = None,
-        partial: Optional[ChatResult] = None,
+        partial: Any = None,
         last_event_id: Optional[str] = None,
         attempts: int = 0,
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, partial=partial, last_event_id=last_event_id, attempts=attempts)
         self.message = message
         self.body = body
-        self.partial = partial
-        self.events: List[ServerSentEvent] = []
-        self.last_event_id = last_event_id
-        self.attempts = attempts
         error = body.get("error", body) if isinstance(body, dict) else None
         fields = error if isinstance(error, dict) else {}
         code = fields.get("code")
@@ -209,7 +250,7 @@ class APIResponseValidationError(APIError):
     ``text/html`` page where an event stream or a JSON completion was expected.
     ``response`` and ``status_code`` are set; ``body`` is the start of the body."""
 
-    def __init__(self, message: str, *, response: Response, body: Any = None, attempts: int = 0) -> None:
+    def __init__(self, message: str, *, response: ResponseLike, body: Any = None, attempts: int = 0) -> None:
         super().__init__(message, body=body, attempts=attempts)
         self.response = response
         self.status_code = response.status_code
@@ -225,7 +266,7 @@ class APIStatusError(APIError):
         retry_after: the server's ``retry-after-ms`` / ``Retry-After``, in seconds, if any.
     """
 
-    def __init__(self, message: str, *, response: Response, body: Any = None, attempts: int = 0) -> None:
+    def __init__(self, message: str, *, response: ResponseLike, body: Any = None, attempts: int = 0) -> None:
         super().__init__(message, body=body, attempts=attempts)
         self.response = response
         self.status_code: int = response.status_code
@@ -296,3 +337,77 @@ class IncompleteStreamError(APIConnectionError):
     or the last event was cut off.  ``partial`` holds everything that arrived
     (``partial.outcome == "truncated"``).  The client raises it at the end of a
     truncated stream; the chat layer only when ``strict=True``."""
+
+
+# -- error bodies -------------------------------------------------------------------
+
+
+def error_message(body: Any) -> str:
+    """A readable one-liner for an error body: ``{"error": {...}}`` (OpenAI / Perplexity),
+    ``{"detail": [...]}`` (FastAPI validation), ``{"message": ...}`` or plain text."""
+    error = body.get("error", body) if isinstance(body, dict) else body
+    if isinstance(error, dict):
+        detail = error.get("detail")
+        if isinstance(detail, list) and detail:  # FastAPI: [{"loc": [...], "msg": ..., "type": ...}]
+            return "; ".join(_detail_item(item) for item in detail[:5])[:500]
+        message = error.get("message") or detail or error.get("type")
+        if message:
+            code = error.get("code")
+            return f"{message} (code {code})" if code is not None else str(message)
+        import json
+
+        return json.dumps(error)[:500]
+    if isinstance(error, str) and error.strip():
+        return error.strip()[:500]
+    return "the server reported an error in the stream"
+
+
+def _detail_item(item: Any) -> str:
+    """One entry of a FastAPI ``detail`` list: ``location: message``."""
+    if not isinstance(item, dict):
+        return str(item)
+    loc = item.get("loc")
+    location = ".".join(str(part) for part in loc) if type(loc) is list else ""
+    message = str(item.get("msg") or item.get("message") or item.get("type") or item)
+    return f"{location}: {message}" if location else message
+
+
+def _html_summary(text: str) -> str:
+    """The title (or first heading) of an HTML error page, said to be one."""
+    import re
+
+    found = re.search(r"<title[^>]*>(.*?)</title>", text, re.I | re.S) or re.search(
+        r"<h1[^>]*>(.*?)</h1>", text, re.I | re.S
+    )
+    words = re.sub(r"<[^>]+>", " ", found.group(1) if found else text)
+    words = " ".join(words.split())[:200]
+    return f"{words or 'an HTML error page'} (an HTML page, likely from a proxy or CDN in front of the API)"
+
+
+def parse_error_body(
+    status_code: int, reason: str, content_type: str, raw: Union[bytes, BaseException, None]
+) -> Tuple[Any, str]:
+    """The body of an error response, parsed (JSON when it is JSON, else text), and a readable summary of it.
+
+    Args:
+        status_code, reason: the response's status line.
+        content_type: its media type (``"text/html"``; parameters may follow).
+        raw: the body as read, or the exception reading it raised, or None.
+    """
+    if isinstance(raw, BaseException) or not raw:
+        return None, reason or f"HTTP {status_code}"
+    text = raw.decode("utf-8", "replace")
+    stripped = text.strip()
+    if stripped[:1] in ("{", "["):
+        import json
+
+        try:
+            body = json.loads(stripped)
+        except ValueError:
+            pass
+        else:
+            return body, error_message(body)
+    if "html" in content_type or stripped[:1] == "<":
+        return text, _html_summary(text)
+    first = stripped.splitlines()[0] if stripped else ""
+    return text, first[:300] or (reason or f"HTTP {status_code}")
