@@ -363,9 +363,8 @@ class _StreamBase:
 
     def _failed(self, exc: BaseException) -> None:
         """A chat-layer error (an error event, a limit): remember it for get_final_completion()."""
-        if isinstance(exc, APIError):
-            exc.attempts = self._attempts
         if isinstance(exc, (APIError, ProtocolError)):
+            exc.attempts = self._attempts
             exc.last_event_id = self._chat.last_event_id or None
         if self._final is None:
             partial = getattr(exc, "partial", None)
