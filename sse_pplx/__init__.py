@@ -43,7 +43,7 @@ from .parser import DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_LINE_BYTES, SSEParser, 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
     from .chat import (
-        ChatResult,
+        ChatDecoder,
         ChatStream,
         acollect_chat,
         aiter_chat_chunks,
@@ -53,6 +53,7 @@ if TYPE_CHECKING:  # pragma: no cover
         iter_text,
     )
     from .chat_objects import ChatCompletion, ChatCompletionChunk
+    from .chat_result import ChatResult
     from .client import (
         AsyncClient,
         AsyncEventStream,
@@ -68,8 +69,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .transport import Timeout
 
 __all__ = [
-    "DEFAULT_MAX_EVENT_BYTES",
     "DEFAULT_MAX_LINE_BYTES",
+    "DEFAULT_MAX_EVENT_BYTES",
     "APIConnectionError",
     "APIError",
     "APIErrorEvent",
@@ -84,6 +85,7 @@ __all__ = [
     "BadRequestError",
     "ChatCompletion",
     "ChatCompletionChunk",
+    "ChatDecoder",
     "ChatResult",
     "ChatStream",
     "Client",
@@ -108,8 +110,8 @@ __all__ = [
     "UnprocessableEntityError",
     "UsageError",
     "__version__",
-    "aconnect",
     "acollect_chat",
+    "aconnect",
     "aiter_chat_chunks",
     "aiter_events",
     "aiter_text",
@@ -124,7 +126,7 @@ __all__ = [
 # The chat layer (and with it json) loads on first use (PEP 562), so that
 # `import sse_pplx` costs only the parser.
 _LAZY = {
-    "ChatResult": "chat",
+    "ChatDecoder": "chat",
     "ChatStream": "chat",
     "acollect_chat": "chat",
     "aiter_chat_chunks": "chat",
@@ -134,6 +136,7 @@ _LAZY = {
     "iter_text": "chat",
     "ChatCompletion": "chat_objects",
     "ChatCompletionChunk": "chat_objects",
+    "ChatResult": "chat_result",
     "AsyncClient": "client",
     "AsyncEventStream": "client",
     "AsyncPerplexity": "client",

@@ -9,7 +9,7 @@ Code written for the official SDKs moves over by changing one import::
             print(chunk.choices[0].delta.content or "", end="")
         final = stream.get_final_completion()  # content, citations, search_results, usage, outcome
 
-How the pieces fit: :mod:`~sse_pplx.transport` moves bytes; :class:`~sse_pplx.chat.ChatStream`
+How the pieces fit: :mod:`~sse_pplx.transport` moves bytes; :class:`~sse_pplx.chat.ChatDecoder`
 (sans-I/O) turns them into chunks and a verdict; this module decides what to
 send, when to retry and what to raise.  The decisions are written once, as
 generators that *yield* what they need done (``open`` a request, ``read`` a
@@ -39,7 +39,7 @@ import random
 import time
 
 from ._version import __version__
-from .chat import ChatResult, ChatStream
+from .chat import ChatDecoder, ChatResult
 from .chat_objects import ChatCompletion, ChatCompletionChunk
 from .errors import (
     STATUS_ERRORS,
@@ -300,7 +300,7 @@ class _StreamBase:
 
     response: Any
 
-    def __init__(self, response: Any, chat: ChatStream, attempts: int, whole: Optional[bytes] = None) -> None:
+    def __init__(self, response: Any, chat: ChatDecoder, attempts: int, whole: Optional[bytes] = None) -> None:
         self.response = response
         self._chat = chat
         self._attempts = attempts
@@ -373,10 +373,7 @@ class _StreamBase:
 
     def _collect_text(self, include_reasoning: bool) -> List[str]:
         pieces: List[str] = []
-        if include_reasoning:
-            self._chat._on_raw = pieces.append
-        else:
-            self._chat._on_content = pieces.append
+        self._chat.add_text_listener(pieces.append, include_reasoning=include_reasoning)
         return pieces
 
     @staticmethod
@@ -408,7 +405,7 @@ class Stream(_StreamBase):
 
     response: Response
 
-    def __init__(self, response: Response, chat: ChatStream, attempts: int, whole: Optional[bytes] = None) -> None:
+    def __init__(self, response: Response, chat: ChatDecoder, attempts: int, whole: Optional[bytes] = None) -> None:
         super().__init__(response, chat, attempts, whole)
         self._iterator = self._iterate()
 
@@ -505,7 +502,9 @@ class AsyncStream(_StreamBase):
 
     response: AsyncResponse
 
-    def __init__(self, response: AsyncResponse, chat: ChatStream, attempts: int, whole: Optional[bytes] = None) -> None:
+    def __init__(
+        self, response: AsyncResponse, chat: ChatDecoder, attempts: int, whole: Optional[bytes] = None
+    ) -> None:
         super().__init__(response, chat, attempts, whole)
         self._iterator = self._iterate()
 
@@ -748,8 +747,8 @@ class _ClientBase:
         )
         return request, (self.timeout if timeout is _UNSET else as_timeout(timeout))
 
-    def _new_chat(self) -> ChatStream:
-        return ChatStream(max_line_bytes=self._max_line_bytes, max_event_bytes=self._max_event_bytes)
+    def _new_chat(self) -> ChatDecoder:
+        return ChatDecoder(max_line_bytes=self._max_line_bytes, max_event_bytes=self._max_event_bytes)
 
     def _check_stream(self, response: Any, attempts: int) -> bool:
         """True if the 2xx response is an event stream; False if it is a whole JSON completion."""
@@ -771,7 +770,7 @@ class _ClientBase:
             raw.attempts = attempts
             raise raw
         if response.content_type == "text/event-stream":
-            chat = ChatStream()
+            chat = ChatDecoder()
             chat.feed(raw)
             return chat.close().to_completion()
         try:

@@ -75,28 +75,28 @@ if TYPE_CHECKING:  # pragma: no cover
         def url(self) -> str: ...
 
 
-__all__ = [
-    "APIConnectionError",
+__all__ = [  # in the order of the tree above
+    "SSEError",
+    "ProtocolError",
+    "LimitExceeded",
+    "StreamDecodeError",
+    "UsageError",
+    "ParserTerminated",
     "APIError",
     "APIErrorEvent",
     "APIResponseValidationError",
     "APIStatusError",
-    "APITimeoutError",
-    "AuthenticationError",
     "BadRequestError",
-    "ConflictError",
-    "IncompleteStreamError",
-    "InternalServerError",
-    "NotFoundError",
+    "AuthenticationError",
     "PermissionDeniedError",
-    "RateLimitError",
+    "NotFoundError",
+    "ConflictError",
     "UnprocessableEntityError",
-    "LimitExceeded",
-    "ParserTerminated",
-    "ProtocolError",
-    "SSEError",
-    "StreamDecodeError",
-    "UsageError",
+    "RateLimitError",
+    "InternalServerError",
+    "APIConnectionError",
+    "APITimeoutError",
+    "IncompleteStreamError",
 ]
 
 

@@ -1,5 +1,10 @@
 """The immutable objects the parser produces: ServerSentEvent and Comment.
 
+A :class:`ServerSentEvent` is what WHATWG HTML §9.2.6 "dispatch the event"
+delivers (type, data, last event ID, plus this block's ``retry``); a
+:class:`Comment` is a line starting with a colon, which §9.2.6 ignores and the
+parser returns only when asked to.
+
 Both are tuple subclasses with empty ``__slots__``: immutable, hashable, cheap
 to build (the parser creates them with ``tuple.__new__``, a single C call, which
 is the largest per-event cost saved in the hot loop) and with C-speed attribute
@@ -20,7 +25,21 @@ __all__ = ["Comment", "ServerSentEvent"]
 _new = tuple.__new__
 
 
-class ServerSentEvent(tuple):  # type: ignore[type-arg]
+class _Record(tuple):  # type: ignore[type-arg]
+    """What both share: a tuple that equals only a record of its own class with the same fields."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and tuple.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    __hash__ = tuple.__hash__
+
+
+class ServerSentEvent(_Record):
     """One dispatched event (WHATWG HTML §9.2.6, "dispatch the event").
 
     Attributes:
@@ -54,14 +73,6 @@ class ServerSentEvent(tuple):  # type: ignore[type-arg]
         id = property(itemgetter(2), doc="The last event ID at dispatch.")
         retry = property(itemgetter(3), doc="The retry field of this event's block, or None.")
 
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and tuple.__eq__(self, other)
-
-    def __ne__(self, other: object) -> bool:
-        return not self.__eq__(other)
-
-    __hash__ = tuple.__hash__
-
     def __repr__(self) -> str:
         event, data, id_, retry = self
         parts = [f"data={data!r}"]
@@ -78,7 +89,7 @@ class ServerSentEvent(tuple):  # type: ignore[type-arg]
         return (self[1], self[0], self[2], self[3])
 
 
-class Comment(tuple):  # type: ignore[type-arg]
+class Comment(_Record):
     """A comment line (``:`` first), returned only by ``SSEParser(comments=True)``.
 
     Attributes:
@@ -94,14 +105,6 @@ class Comment(tuple):  # type: ignore[type-arg]
         text: str
     else:
         text = property(itemgetter(0), doc="The comment's text.")
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and tuple.__eq__(self, other)
-
-    def __ne__(self, other: object) -> bool:
-        return not self.__eq__(other)
-
-    __hash__ = tuple.__hash__
 
     def __repr__(self) -> str:
         return f"Comment({self[0]!r})"

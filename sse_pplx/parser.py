@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from itertools import repeat as _repeat
 
+from ._feeding import adrive, drive, event_iteration
 from ._lines import UNLIMITED, LineLimitExceeded, LineSplitter
 from .errors import LimitExceeded, ParserTerminated, UsageError
 from .events import Comment, ServerSentEvent
@@ -492,114 +493,45 @@ class SSEParser(LineSplitter, _Yields["_E"]):
         # "Otherwise: The field is ignored."
 
 
-if TYPE_CHECKING:  # pragma: no cover
+class _EventFeed:
+    """The feed of :func:`iter_events` and :func:`aiter_events` (see :mod:`sse_pplx._feeding`)."""
 
-    @overload
-    def iter_events(
-        chunks: Iterable[bytes],
-        *,
-        max_line_bytes: Optional[int] = ...,
-        max_event_bytes: Optional[int] = ...,
-        comments: Literal[False] = False,
-        last_event_id: str = "",
-    ) -> Iterator[ServerSentEvent]: ...
+    __slots__ = ("_parser", "done", "step")
 
-    @overload
-    def iter_events(
-        chunks: Iterable[bytes],
-        *,
-        max_line_bytes: Optional[int] = ...,
-        max_event_bytes: Optional[int] = ...,
-        comments: bool,
-        last_event_id: str = "",
-    ) -> Iterator[Item]: ...
+    def __init__(self, parser: SSEParser[Item]) -> None:
+        self._parser = parser
+        self.step = parser.feed  # a LimitExceeded carries the events completed before it
+        #: An event stream has no end marker of its own: it is read to the end of its bytes.
+        self.done = False
+
+    @property
+    def decoder(self) -> _EventFeed:
+        return self
+
+    def finish(self) -> List[Item]:
+        return self._parser.close()
 
 
-def iter_events(
-    chunks: Iterable[bytes],
-    *,
-    max_line_bytes: Optional[int] = DEFAULT_MAX_LINE_BYTES,
-    max_event_bytes: Optional[int] = DEFAULT_MAX_EVENT_BYTES,
-    comments: bool = False,
-    last_event_id: str = "",
-) -> Iterator[Item]:
+@event_iteration
+def iter_events(chunks: Iterable[bytes], **options: Any) -> Iterator[Item]:
     """Parse any iterable of byte chunks, yielding each event as soon as it is complete.
 
     It never reads ahead: every event a chunk completes is yielded before the
-    next chunk is pulled.  The keyword arguments are :class:`SSEParser`'s.  At
-    the end of ``chunks`` the parser is closed (an unterminated event is
+    next chunk is pulled.  The keyword arguments are :class:`SSEParser`'s
+    (``max_line_bytes``, ``max_event_bytes``, ``comments``, ``last_event_id``).
+    At the end of ``chunks`` the parser is closed (an unterminated event is
     discarded, per spec).
 
     Raises:
         LimitExceeded: as :meth:`SSEParser.feed`; the events completed before
             it have been yielded first, so nothing is lost.
+        UsageError: a limit is not an int >= 0 or None (when called).
     """
-    parser: SSEParser[Item] = SSEParser(
-        max_line_bytes=max_line_bytes,
-        max_event_bytes=max_event_bytes,
-        comments=comments,
-        last_event_id=last_event_id,
-    )
-    feed = parser.feed
-    for chunk in chunks:
-        try:
-            items = feed(chunk)
-        except LimitExceeded as exc:
-            yield from exc.events
-            exc.events = []
-            raise
-        yield from items
-    parser.close()
+    return drive(_EventFeed(SSEParser(**options)), chunks)
 
 
-if TYPE_CHECKING:  # pragma: no cover
-
-    @overload
-    def aiter_events(
-        chunks: AsyncIterable[bytes],
-        *,
-        max_line_bytes: Optional[int] = ...,
-        max_event_bytes: Optional[int] = ...,
-        comments: Literal[False] = False,
-        last_event_id: str = "",
-    ) -> AsyncIterator[ServerSentEvent]: ...
-
-    @overload
-    def aiter_events(
-        chunks: AsyncIterable[bytes],
-        *,
-        max_line_bytes: Optional[int] = ...,
-        max_event_bytes: Optional[int] = ...,
-        comments: bool,
-        last_event_id: str = "",
-    ) -> AsyncIterator[Item]: ...
-
-
-async def aiter_events(
-    chunks: AsyncIterable[bytes],
-    *,
-    max_line_bytes: Optional[int] = DEFAULT_MAX_LINE_BYTES,
-    max_event_bytes: Optional[int] = DEFAULT_MAX_EVENT_BYTES,
-    comments: bool = False,
-    last_event_id: str = "",
-) -> AsyncIterator[Item]:
+@event_iteration
+def aiter_events(chunks: AsyncIterable[bytes], **options: Any) -> AsyncIterator[Item]:
     """The async twin of :func:`iter_events`, for any async byte iterator
     (httpx, aiohttp, trio and anyio streams); it imports no event loop."""
-    parser: SSEParser[Item] = SSEParser(
-        max_line_bytes=max_line_bytes,
-        max_event_bytes=max_event_bytes,
-        comments=comments,
-        last_event_id=last_event_id,
-    )
-    feed = parser.feed
-    async for chunk in chunks:
-        try:
-            items = feed(chunk)
-        except LimitExceeded as exc:
-            for item in exc.events:
-                yield item
-            exc.events = []
-            raise
-        for item in items:
-            yield item
-    parser.close()
+    return adrive(_EventFeed(SSEParser(**options)), chunks)
