@@ -75,7 +75,7 @@ __all__ = [
 ]
 
 _loads = json.loads
-_scan: Callable[[str, int], Tuple[Any, int]] = getattr(json.decoder.JSONDecoder(), "scan_once")  # noqa: B009
+_scan_once: Callable[[str, int], Tuple[Any, int]] = getattr(json.decoder.JSONDecoder(), "scan_once")  # noqa: B009
 
 
 def _parse_json(data: str) -> Any:
@@ -83,7 +83,7 @@ def _parse_json(data: str) -> Any:
     loads()'s Python-level wrapping (two regex matches and two calls a payload):
     the same C scanner, the same strictness, and "Extra data" is still an error."""
     try:
-        obj, end = _scan(data, 0)
+        obj, end = _scan_once(data, 0)
     except StopIteration as exc:  # the C scanner's way of saying "no value here"
         raise ValueError(f"Expecting value: char {exc.value}") from None
     if end != len(data) and not data[end:].isspace():

@@ -99,7 +99,7 @@ def _field(name: str, kind: Optional[Type[ChatObject]] = None, many: bool = Fals
         def get(self: ChatObject) -> Any:
             value = self._data.get(name)
             if type(value) is dict:
-                view = _new(cls)
+                view = _new_object(cls)
                 _set_data(view, value)
                 return view
             return None
@@ -190,12 +190,12 @@ class ChatObject:
         return sorted(set(super().__dir__()) | set(self._data))
 
 
-_new = object.__new__
+_new_object = object.__new__
 _set_data = ChatObject.__dict__["_data"].__set__  # the slot's own setter: no __setattr__ detour
 
 
 def _view(cls: Type[ChatObject], data: Dict[str, Any]) -> Any:
-    view = _new(cls)
+    view = _new_object(cls)
     _set_data(view, data)
     return view
 
@@ -320,7 +320,7 @@ class _Completion(ChatObject):
             if type(value) is list:
                 for item in value:
                     if type(item) is dict:  # anything else is left out (see the module docstring)
-                        view = _new(Choice)
+                        view = _new_object(Choice)
                         _set_data(view, item)
                         choices.append(view)
             _set_choices(self, choices)
@@ -344,7 +344,7 @@ class ChatCompletion(_Completion):
 
 def chunk_view(data: Dict[str, Any]) -> ChatCompletionChunk:
     """``ChatCompletionChunk(data)`` without the Python-level ``__init__`` (the chat layer's hot path)."""
-    view: ChatCompletionChunk = _new(ChatCompletionChunk)
+    view: ChatCompletionChunk = _new_object(ChatCompletionChunk)
     _set_data(view, data)
     _set_choices(view, None)
     return view

@@ -176,11 +176,11 @@ class ChatResult:
 
     @property
     def search_results(self) -> List[SearchResult]:
-        return [SearchResult(r) for r in self._search_results if type(r) is dict]
+        return [SearchResult(item) for item in self._search_results if type(item) is dict]
 
     @property
     def images(self) -> List[Image]:
-        return [Image(r) for r in self._images if type(r) is dict]
+        return [Image(item) for item in self._images if type(item) is dict]
 
     @property
     def related_questions(self) -> List[str]:
@@ -241,8 +241,8 @@ class ChatResult:
             "usage": self._usage,
             "tool_calls": [dict(call) for call in self._tool_calls],
             "error": self.error,
-            "malformed": [list(m) for m in self.malformed],
-            "ignored": [list(m) for m in self.ignored],
+            "malformed": [list(record) for record in self.malformed],
+            "ignored": [list(record) for record in self.ignored],
             "salvaged": self.salvaged,
             "chunks": self.chunks,
             "events": self.events,

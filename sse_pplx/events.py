@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["Comment", "ServerSentEvent"]
 
-_new = tuple.__new__
+_new_tuple = tuple.__new__
 
 
 class _Record(tuple):  # type: ignore[type-arg]
@@ -60,7 +60,7 @@ class ServerSentEvent(_Record):
         id: str = "",
         retry: Optional[int] = None,
     ) -> ServerSentEvent:
-        return _new(cls, (event, data, id, retry))
+        return _new_tuple(cls, (event, data, id, retry))
 
     if TYPE_CHECKING:  # pragma: no cover
         event: str
@@ -99,7 +99,7 @@ class Comment(_Record):
     __slots__ = ()
 
     def __new__(cls, text: str = "") -> Comment:
-        return _new(cls, (text,))
+        return _new_tuple(cls, (text,))
 
     if TYPE_CHECKING:  # pragma: no cover
         text: str
