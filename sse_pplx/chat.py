@@ -83,12 +83,12 @@ def _parse_json(data: str) -> Any:
     loads()'s Python-level wrapping (two regex matches and two calls a payload):
     the same C scanner, the same strictness, and "Extra data" is still an error."""
     try:
-        obj, end = _scan_once(data, 0)
+        value, end = _scan_once(data, 0)
     except StopIteration as exc:  # the C scanner's way of saying "no value here"
         raise ValueError(f"Expecting value: char {exc.value}") from None
     if end != len(data) and not data[end:].isspace():
         raise ValueError(f"Extra data: char {end}")
-    return obj
+    return value
 
 
 _PING_EVENTS = frozenset({"ping", "keepalive", "keep-alive", "heartbeat"})

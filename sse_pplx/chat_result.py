@@ -40,8 +40,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["ChatAccumulator", "ChatResult", "IgnoredPayload", "MalformedPayload"]
 
-#: The chunk fields that name the completion: the result keeps the last non-null value of each.
-_IDENTITY = ("id", "model", "created", "object")
 #: Tool-call fields that a delta replaces instead of extending (openai-python's accumulate_delta).
 _REPLACED_KEYS = frozenset({"index", "id", "type"})
 
@@ -320,10 +318,15 @@ class ChatAccumulator:
             for choice in choices:
                 if type(choice) is dict:
                     self._add_choice(choice)
-        for name in _IDENTITY:  # the last non-null value
-            value = get(name)
-            if value is not None:
-                setattr(received, name, value)
+        # Identity: the last non-null value.
+        if (value := get("id")) is not None:
+            received.id = value
+        if (value := get("model")) is not None:
+            received.model = value
+        if (value := get("created")) is not None:
+            received.created = value
+        if (value := get("object")) is not None:
+            received.object = value
         # Usage is cumulative: the last one.  Metadata: the last non-empty value, never appended.
         value = get("usage")
         if type(value) is dict:
