@@ -1,6 +1,9 @@
 """sse_pplx: Server-Sent Events for LLM streaming APIs, on the standard library alone.
 
-The core (imported here) is a sans-I/O parser: bytes in, immutable events out.
+The core (imported here) is a sans-I/O parser of WHATWG HTML §9.2 "Server-sent
+events" (§9.2.5 the stream format, §9.2.6 interpreting it): bytes in, immutable
+events out.  This module only names the public API (``__all__``, the names
+documented in docs/api.md) and loads each layer when it is first used.
 It imports nothing heavier than ``codecs``; the JSON, chat, client and HTTP
 layers load only when first used, so ``import sse_pplx`` stays cheap (no ``http.client``,
 ``ssl`` or ``json``).

@@ -3,9 +3,9 @@
 Perplexity's reasoning models (``sonar-reasoning-pro``, earlier ``sonar-reasoning``
 and ``r1-1776``) put their chain of thought inside ``content`` as a leading
 ``<think>\\n…\\n</think>`` block followed by the answer; there is no separate
-field (perplexity-wire.md §5).  Token boundaries can split either tag, and
-``</think>`` sometimes never comes (community.perplexity.ai, "Reasoning not
-always correctly enclosed").
+field (perplexity-wire.md §5; a provider convention, no WHATWG section).  Token
+boundaries can split either tag, and ``</think>`` sometimes never comes
+(community.perplexity.ai, "Reasoning not always correctly enclosed").
 
 Rules:
 * Only a ``<think>`` at the start of the content (after optional whitespace)

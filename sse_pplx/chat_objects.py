@@ -21,7 +21,9 @@ out, so ``chunk.choices[0].delta.content`` cannot fail on a chunk that has a
 choice.  The raw value stays in ``obj["name"]`` and ``to_dict()``.  Other fields
 are not checked: ``delta.content`` is whatever JSON value was sent.
 
-The accumulator in :mod:`sse_pplx.chat` reads the dicts directly; these
+The shapes are OpenAI's chat-completion chunk and Perplexity's additions to it
+(perplexity-wire.md §3 in ``../shared/reference``); no WHATWG section applies.
+The accumulator in :mod:`sse_pplx.chat_result` reads the dicts directly; these
 wrappers cost nothing unless a caller asks for them.
 """
 

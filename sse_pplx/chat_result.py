@@ -4,9 +4,9 @@
 Perplexity chunk shape) and keeps what they add up to; :class:`ChatResult` is a
 snapshot of it.  Neither knows SSE, JSON text, ``[DONE]`` or in-band errors:
 :class:`~sse_pplx.chat.ChatDecoder` decides what is a chunk, feeds it here and
-fills in how the stream ended.  The chunk shape is the wire format of
-perplexity-wire.md §2-§6 (``../shared/reference``); no spec section of WHATWG
-applies here.
+fills in how the stream ended.  The chunk shape and which fields arrive in
+which chunks are perplexity-wire.md §3-§5 (``../shared/reference``); no WHATWG
+section applies here.
 
 Rules, each from the wire facts or a peer bug:
 

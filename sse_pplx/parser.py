@@ -16,6 +16,9 @@ one ``split(b"\n\n")``; a block that is a single ``data: ...`` line (nearly
 every event of an LLM stream) becomes its event with one slice and one decode.
 Every other block goes line by line through :meth:`SSEParser._lines_of` and
 :meth:`SSEParser._field`, which follow the spec text step by step.
+
+:func:`iter_events` and :func:`aiter_events` are the two loops of
+:mod:`sse_pplx._feeding` around one parser (one body for both).
 """
 
 from __future__ import annotations
