@@ -43,6 +43,7 @@ if TYPE_CHECKING:  # pragma: no cover
         AsyncIterable,
         AsyncIterator,
         Callable,
+        Generator,
         Iterable,
         Iterator,
         Literal,
@@ -56,26 +57,26 @@ if TYPE_CHECKING:  # pragma: no cover
     from .events import Comment, ServerSentEvent
 
     Item = Union[ServerSentEvent, Comment]
-    _Item = TypeVar("_Item", covariant=True)
+    _Produced = TypeVar("_Produced", covariant=True)
     _Chunks = TypeVar("_Chunks", contravariant=True)
     _Events = TypeVar("_Events", covariant=True)
-    _Items = TypeVar("_Items", covariant=True)
+    _EventsAndComments = TypeVar("_EventsAndComments", covariant=True)
     _Texts = TypeVar("_Texts", covariant=True)
 
     class Stoppable(Protocol):
         @property
         def done(self) -> bool: ...
 
-    class Feed(Protocol[_Item]):
+    class Feed(Protocol[_Produced]):
         """See the module docstring."""
 
         @property
-        def step(self) -> Callable[[bytes], Iterable[_Item]]: ...
+        def step(self) -> Callable[[bytes], Iterable[_Produced]]: ...
         @property
         def decoder(self) -> Stoppable: ...
-        def finish(self) -> Iterable[_Item]: ...
+        def finish(self) -> Iterable[_Produced]: ...
 
-    class EventIteration(Protocol[_Chunks, _Events, _Items]):
+    class EventIteration(Protocol[_Chunks, _Events, _EventsAndComments]):
         """The type of ``iter_events`` and ``aiter_events``: ``SSEParser``'s keyword arguments;
         events only, unless ``comments=True`` (required in the second form, so listed first)."""
 
@@ -98,7 +99,7 @@ if TYPE_CHECKING:  # pragma: no cover
             max_line_bytes: Optional[int] = ...,
             max_event_bytes: Optional[int] = ...,
             last_event_id: str = ...,
-        ) -> _Items: ...
+        ) -> _EventsAndComments: ...
 
     class TextIteration(Protocol[_Chunks, _Texts]):
         """The type of ``iter_text`` and ``aiter_text`` (the other keyword arguments are ``ChatDecoder``'s)."""
@@ -139,7 +140,7 @@ else:
 __all__ = ["adrive", "drive", "event_iteration", "text_iteration"]
 
 
-def drive(feed: Feed[_Item], chunks: Iterable[bytes]) -> Iterator[_Item]:
+def drive(feed: Feed[_Produced], chunks: Iterable[bytes]) -> Generator[_Produced, None, None]:
     """Feed every chunk; yield what each completes as soon as it is complete, then what ``finish()`` gives."""
     step, decoder = feed.step, feed.decoder
     for data in chunks:
@@ -156,7 +157,7 @@ def drive(feed: Feed[_Item], chunks: Iterable[bytes]) -> Iterator[_Item]:
     yield from feed.finish()
 
 
-async def adrive(feed: Feed[_Item], chunks: AsyncIterable[bytes]) -> AsyncIterator[_Item]:
+async def adrive(feed: Feed[_Produced], chunks: AsyncIterable[bytes]) -> AsyncIterator[_Produced]:
     """:func:`drive` for an async iterable of bytes."""
     step, decoder = feed.step, feed.decoder
     async for data in chunks:

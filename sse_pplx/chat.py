@@ -498,7 +498,7 @@ class _ChunkIterator:
 
     def close(self) -> None:
         """Stop early (the underlying iterator is closed if it has a ``close``)."""
-        self._iterator.close()  # type: ignore[attr-defined]  # a generator
+        self._iterator.close()
         closer = getattr(self._chunks, "close", None)
         if closer is not None:
             closer()
