@@ -168,8 +168,9 @@ async def adrive(feed: Feed[_Produced], chunks: AsyncIterable[bytes]) -> AsyncIt
             for item in completed:
                 yield item
             raise
-        for item in items:
-            yield item
+        if items:
+            for item in items:
+                yield item
         if decoder.done:
             break
     for item in feed.finish():
