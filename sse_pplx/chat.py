@@ -557,32 +557,36 @@ def aiter_text(chunks: AsyncIterable[bytes], **options: Any) -> AsyncIterator[st
 
 
 class _TextBuffer:
-    __slots__ = ("_last", "_parts", "_size", "chars", "seconds")
+    """The text a decoder's listener collected, released all at once (``buffer_chars`` /
+    ``buffer_seconds``) or piece by piece (both 0)."""
 
-    def __init__(self, chars: int, seconds: float) -> None:
-        self.chars = chars
-        self.seconds = seconds
+    __slots__ = ("_last_release", "_parts", "_size", "max_seconds", "min_chars")
+
+    def __init__(self, min_chars: int, max_seconds: float) -> None:
+        self.min_chars = min_chars
+        self.max_seconds = max_seconds
         self._parts: List[str] = []
-        self._size = 0
-        self._last = time.monotonic()
+        self._size = 0  # characters waiting
+        self._last_release = time.monotonic()
 
     def add(self, text: str) -> None:
         self._parts.append(text)
         self._size += len(text)
 
     def _due(self) -> bool:
-        if self.chars and self._size >= self.chars:
+        if self.min_chars and self._size >= self.min_chars:
             return True
-        return bool(self.seconds) and time.monotonic() - self._last >= self.seconds
+        return bool(self.max_seconds) and time.monotonic() - self._last_release >= self.max_seconds
 
     def take(self, final: bool = False) -> List[str]:
+        """The text to yield now: ``[]`` while it is held back, else the pieces (joined when buffered)."""
         if not self._parts:
             return []
-        buffered = bool(self.chars or self.seconds)
+        buffered = bool(self.min_chars or self.max_seconds)
         if not final and buffered and not self._due():
             return []
-        out = ["".join(self._parts)] if buffered else self._parts
+        released = ["".join(self._parts)] if buffered else self._parts
         self._parts = []
         self._size = 0
-        self._last = time.monotonic()
-        return out
+        self._last_release = time.monotonic()
+        return released
