@@ -18,14 +18,14 @@ Every other block goes line by line through :meth:`SSEParser._lines_of` and
 :meth:`SSEParser._field`, which follow the spec text step by step.
 
 :func:`iter_events` and :func:`aiter_events` are the two loops of
-:mod:`sse_pplx._feeding` around one parser (one body for both).
+:mod:`sse_pplx._feeding` around one parser (one body for both); that module
+loads with the first stream, so ``import sse_pplx`` does not pay for it.
 """
 
 from __future__ import annotations
 
 from itertools import repeat as _repeat
 
-from ._feeding import adrive, drive, event_iteration
 from ._lines import UNLIMITED, LineLimitExceeded, LineSplitter
 from .errors import LimitExceeded, ParserTerminated, UsageError
 from .events import Comment, ServerSentEvent
@@ -47,6 +47,8 @@ if TYPE_CHECKING:  # pragma: no cover
         overload,
     )
 
+    from ._feeding import event_iteration
+
     Item = Union[ServerSentEvent, Comment]
     _Yielded = TypeVar("_Yielded", ServerSentEvent, Item)
 
@@ -61,6 +63,10 @@ else:
 
         def __class_getitem__(cls, item: object) -> type:
             return cls
+
+    def event_iteration(function: object) -> object:
+        """For type checkers, ``iter_events`` and ``aiter_events`` are :class:`sse_pplx._feeding.EventIteration`."""
+        return function
 
 
 __all__ = [
@@ -530,6 +536,8 @@ def iter_events(chunks: Iterable[bytes], **options: Any) -> Iterator[Item]:
             it have been yielded first, so nothing is lost.
         UsageError: a limit is not an int >= 0 or None (when called).
     """
+    from ._feeding import drive
+
     return drive(_EventFeed(SSEParser(**options)), chunks)
 
 
@@ -537,4 +545,6 @@ def iter_events(chunks: Iterable[bytes], **options: Any) -> Iterator[Item]:
 def aiter_events(chunks: AsyncIterable[bytes], **options: Any) -> AsyncIterator[Item]:
     """The async twin of :func:`iter_events`, for any async byte iterator
     (httpx, aiohttp, trio and anyio streams); it imports no event loop."""
+    from ._feeding import adrive
+
     return adrive(_EventFeed(SSEParser(**options)), chunks)
