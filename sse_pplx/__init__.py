@@ -1,6 +1,9 @@
 """sse_pplx: Server-Sent Events for LLM streaming APIs, on the standard library alone.
 
-The core (imported here) is a sans-I/O parser: bytes in, immutable events out.
+The core (imported here) is a sans-I/O parser of WHATWG HTML §9.2 "Server-sent
+events" (§9.2.5 the stream format, §9.2.6 interpreting it): bytes in, immutable
+events out.  This module only names the public API (``__all__``, the names
+documented in docs/api.md) and loads each layer when it is first used.
 It imports nothing heavier than ``codecs``; the JSON, chat, client and HTTP
 layers load only when first used, so ``import sse_pplx`` stays cheap (no ``http.client``,
 ``ssl`` or ``json``).
@@ -44,7 +47,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
     from ._exchange import Timeout
     from .chat import (
-        ChatResult,
+        ChatDecoder,
         ChatStream,
         acollect_chat,
         aiter_chat_chunks,
@@ -54,6 +57,7 @@ if TYPE_CHECKING:  # pragma: no cover
         iter_text,
     )
     from .chat_objects import ChatCompletion, ChatCompletionChunk
+    from .chat_result import ChatResult
     from .client import (
         AsyncClient,
         AsyncEventStream,
@@ -68,8 +72,8 @@ if TYPE_CHECKING:  # pragma: no cover
     )
 
 __all__ = [
-    "DEFAULT_MAX_EVENT_BYTES",
     "DEFAULT_MAX_LINE_BYTES",
+    "DEFAULT_MAX_EVENT_BYTES",
     "APIConnectionError",
     "APIError",
     "APIErrorEvent",
@@ -84,6 +88,7 @@ __all__ = [
     "BadRequestError",
     "ChatCompletion",
     "ChatCompletionChunk",
+    "ChatDecoder",
     "ChatResult",
     "ChatStream",
     "Client",
@@ -108,8 +113,8 @@ __all__ = [
     "UnprocessableEntityError",
     "UsageError",
     "__version__",
-    "aconnect",
     "acollect_chat",
+    "aconnect",
     "aiter_chat_chunks",
     "aiter_events",
     "aiter_text",
@@ -124,7 +129,7 @@ __all__ = [
 # The chat layer (and with it json) loads on first use (PEP 562), so that
 # `import sse_pplx` costs only the parser.
 _LAZY = {
-    "ChatResult": "chat",
+    "ChatDecoder": "chat",
     "ChatStream": "chat",
     "acollect_chat": "chat",
     "aiter_chat_chunks": "chat",
@@ -134,6 +139,7 @@ _LAZY = {
     "iter_text": "chat",
     "ChatCompletion": "chat_objects",
     "ChatCompletionChunk": "chat_objects",
+    "ChatResult": "chat_result",
     "AsyncClient": "client",
     "AsyncEventStream": "client",
     "AsyncPerplexity": "client",

@@ -84,14 +84,14 @@ class LineSplitter:
     fails as soon as it passes the limit.
     """
 
-    __slots__ = ("_buf", "_line_max", "_skip_lf", "_start", "max_line_bytes")
+    __slots__ = ("_at_stream_start", "_line_max", "_partial_line", "_skip_lf", "max_line_bytes")
 
     def __init__(self, max_line_bytes: Optional[int]) -> None:
         self.max_line_bytes = max_line_bytes
         self._line_max = UNLIMITED if max_line_bytes is None else max_line_bytes
-        self._buf = bytearray()  # the partial line, as received
+        self._partial_line = bytearray()  # the partial line, as received
         self._skip_lf = False  # the last chunk ended with CR: swallow one LF
-        self._start = True  # no line completed yet: a BOM may lead the stream
+        self._at_stream_start = True  # no line completed yet: a BOM may lead the stream
 
     def _split(self, data: bytes) -> bytes:
         """Return the complete lines that ``data`` ends, as one LF-terminated batch (or b"")."""
@@ -105,23 +105,23 @@ class LineSplitter:
             self._skip_lf = data[-1] == 13
             data = data.replace(_CRLF, _LF).replace(_CR, _LF)
         cut = data.rfind(_LF) + 1
-        buf = self._buf
+        partial_line = self._partial_line
         if not cut:  # no line ends in this chunk: the partial line grows
-            buf += data
-            if len(buf) > self._line_max and self._partial_size(self._start) > self._line_max:
-                raise LineLimitExceeded(self._line_max, self._partial_size(self._start), b"")
+            partial_line += data
+            if len(partial_line) > self._line_max and self._partial_size(self._at_stream_start) > self._line_max:
+                raise LineLimitExceeded(self._line_max, self._partial_size(self._at_stream_start), b"")
             return b""
-        if buf:
-            batch = bytes(buf) + data[:cut]
-            del buf[:]
+        if partial_line:
+            batch = bytes(partial_line) + data[:cut]
+            del partial_line[:]
         else:
             batch = data[:cut] if cut < len(data) else data
         if cut < len(data):
-            buf += data[cut:]
-        if len(batch) > self._line_max or len(buf) > self._line_max:
+            partial_line += data[cut:]
+        if len(batch) > self._line_max or len(partial_line) > self._line_max:
             self._check_lines(batch)
-        if self._start:
-            self._start = False
+        if self._at_stream_start:
+            self._at_stream_start = False
             if batch[:3] == BOM:
                 batch = batch[3:]
         return batch
@@ -132,7 +132,7 @@ class LineSplitter:
         The stream's leading BOM is not part of any line, so it is not counted.
         """
         limit = self._line_max
-        start = 3 if self._start and batch[:3] == BOM else 0
+        start = 3 if self._at_stream_start and batch[:3] == BOM else 0
         first = start
         while True:
             end = batch.find(_LF, start)
@@ -150,26 +150,26 @@ class LineSplitter:
         """The partial line's size.  At the start of the stream, the bytes of a leading BOM (or
         of what may still become one, EF or EF BB, when the rest is in the next chunk) belong
         to no line and do not count: the result must not depend on the chunking."""
-        size = len(self._buf)
+        size = len(self._partial_line)
         if at_start:
-            head = bytes(self._buf[:3])
+            head = bytes(self._partial_line[:3])
             if BOM.startswith(head):
                 size -= len(head)
         return size
 
     def _strip_bom(self, batch: bytes) -> bytes:
-        if self._start and batch[:3] == BOM:
+        if self._at_stream_start and batch[:3] == BOM:
             return batch[3:]
         return batch
 
     def _close_lines(self) -> bytes:
         """End of stream: return the unterminated partial line (b"" if none), BOM removed."""
-        partial = self._strip_bom(bytes(self._buf))
-        del self._buf[:]
+        partial = self._strip_bom(bytes(self._partial_line))
+        del self._partial_line[:]
         return partial
 
     def _reset_lines(self) -> None:
         """Forget everything for a new connection (a BOM will be removed again)."""
-        del self._buf[:]
+        del self._partial_line[:]
         self._skip_lf = False
-        self._start = True
+        self._at_stream_start = True

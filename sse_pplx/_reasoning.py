@@ -3,9 +3,9 @@
 Perplexity's reasoning models (``sonar-reasoning-pro``, earlier ``sonar-reasoning``
 and ``r1-1776``) put their chain of thought inside ``content`` as a leading
 ``<think>\\n…\\n</think>`` block followed by the answer; there is no separate
-field (perplexity-wire.md §5).  Token boundaries can split either tag, and
-``</think>`` sometimes never comes (community.perplexity.ai, "Reasoning not
-always correctly enclosed").
+field (perplexity-wire.md §5; a provider convention, no WHATWG section).  Token
+boundaries can split either tag, and ``</think>`` sometimes never comes
+(community.perplexity.ai, "Reasoning not always correctly enclosed").
 
 Rules:
 * Only a ``<think>`` at the start of the content (after optional whitespace)
@@ -46,14 +46,22 @@ def _held_prefix(text: str, tag: str) -> int:
 class ThinkSplitter:
     """Feed content deltas; get back ``(reasoning_delta, answer_delta)`` pairs."""
 
-    __slots__ = ("_answer_started", "_held", "_reasoning_started", "_state", "_ws", "closed_tag", "opened_tag")
+    __slots__ = (
+        "_answer_started",
+        "_held",
+        "_held_whitespace",
+        "_reasoning_started",
+        "_state",
+        "closed_tag",
+        "opened_tag",
+    )
 
     def __init__(self) -> None:
         self._state = _START
         self._held = ""  # text not yet attributed (a possible partial tag, or leading whitespace)
         # Reasoning whitespace held back (trailing, unless more reasoning follows), in pieces:
         # a run of whitespace-only deltas must not be re-copied at every delta (quadratic).
-        self._ws: List[str] = []
+        self._held_whitespace: List[str] = []
         self._reasoning_started = False
         self._answer_started = False
         #: A leading <think> was seen.
@@ -96,7 +104,7 @@ class ThinkSplitter:
             text = text[:-held]
         return self._reasoning(text, False), ""
 
-    def _reasoning(self, text: str, last: bool) -> str:
+    def _reasoning(self, text: str, final: bool) -> str:
         if not self._reasoning_started:
             text = text.lstrip()
             if not text:
@@ -104,14 +112,14 @@ class ThinkSplitter:
             self._reasoning_started = True
         body = text.rstrip()
         if not body:
-            if last:
-                self._ws = []
+            if final:
+                self._held_whitespace = []
             else:
-                self._ws.append(text)
+                self._held_whitespace.append(text)
             return ""
-        held = "".join(self._ws)
+        held = "".join(self._held_whitespace)
         trailing = text[len(body) :]
-        self._ws = [trailing] if trailing and not last else []
+        self._held_whitespace = [trailing] if trailing and not final else []
         return held + body
 
     def _answer(self, text: str) -> str:

@@ -22,8 +22,7 @@ import json
 from ._exchange import NOT_GIVEN
 from ._flows import Emit
 from ._retry import send
-from .chat import ChatResult
-from .chat import ChatStream as ChatDecoder  # TEMP until the rename lands
+from .chat import ChatDecoder, ChatResult
 from .chat_objects import ChatCompletion, ChatCompletionChunk
 from .errors import (
     APIConnectionError,
@@ -260,10 +259,7 @@ class _ChatStreamState:
     def _collect_text(self, include_reasoning: bool) -> List[str]:
         """A list the decoder appends the answer's text to (with ``include_reasoning``, the raw content)."""
         pieces: List[str] = []
-        if include_reasoning:  # TEMP until the listener hook lands
-            self._decoder._on_raw = pieces.append
-        else:
-            self._decoder._on_content = pieces.append
+        self._decoder.add_text_listener(pieces.append, include_reasoning=include_reasoning)
         return pieces
 
     def __repr__(self) -> str:

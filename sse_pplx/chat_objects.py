@@ -21,7 +21,9 @@ out, so ``chunk.choices[0].delta.content`` cannot fail on a chunk that has a
 choice.  The raw value stays in ``obj["name"]`` and ``to_dict()``.  Other fields
 are not checked: ``delta.content`` is whatever JSON value was sent.
 
-The accumulator in :mod:`sse_pplx.chat` reads the dicts directly; these
+The shapes are OpenAI's chat-completion chunk and Perplexity's additions to it
+(perplexity-wire.md §3 in ``../shared/reference``); no WHATWG section applies.
+The accumulator in :mod:`sse_pplx.chat_result` reads the dicts directly; these
 wrappers cost nothing unless a caller asks for them.
 """
 
@@ -99,7 +101,7 @@ def _field(name: str, kind: Optional[Type[ChatObject]] = None, many: bool = Fals
         def get(self: ChatObject) -> Any:
             value = self._data.get(name)
             if type(value) is dict:
-                view = _new(cls)
+                view = _new_object(cls)
                 _set_data(view, value)
                 return view
             return None
@@ -190,12 +192,12 @@ class ChatObject:
         return sorted(set(super().__dir__()) | set(self._data))
 
 
-_new = object.__new__
+_new_object = object.__new__
 _set_data = ChatObject.__dict__["_data"].__set__  # the slot's own setter: no __setattr__ detour
 
 
 def _view(cls: Type[ChatObject], data: Dict[str, Any]) -> Any:
-    view = _new(cls)
+    view = _new_object(cls)
     _set_data(view, data)
     return view
 
@@ -204,9 +206,8 @@ class Function(ChatObject):
     """``tool_calls[i].function``: ``name`` and ``arguments`` (a JSON string)."""
 
     __slots__ = ()
-    if TYPE_CHECKING:  # pragma: no cover
-        name: Optional[str]
-        arguments: Optional[str]
+    name: Optional[str]
+    arguments: Optional[str]
 
 
 class ToolCall(ChatObject):
@@ -214,13 +215,10 @@ class ToolCall(ChatObject):
 
     __slots__ = ()
     _kinds: ClassVar[Dict[str, Type[ChatObject]]] = {"function": Function}
-    if TYPE_CHECKING:  # pragma: no cover
-        index: Optional[int]
-        id: Optional[str]
-        type: Optional[str]
-        function: Optional[Function]
-    else:
-        function = _field("function", Function)
+    index: Optional[int]
+    id: Optional[str]
+    type: Optional[str]
+    function: Optional[Function] = _field("function", Function)
 
 
 class Delta(ChatObject):
@@ -228,17 +226,11 @@ class Delta(ChatObject):
 
     __slots__ = ()
     _kinds: ClassVar[Dict[str, Type[ChatObject]]] = {"tool_calls": ToolCall}
-    if TYPE_CHECKING:  # pragma: no cover
-        role: Optional[str]
-        content: Optional[str]
-        reasoning_content: Optional[str]
-        refusal: Optional[str]
-        tool_calls: Optional[List[ToolCall]]
-    else:
-        role = _field("role")
-        content = _field("content")
-        reasoning_content = _field("reasoning_content")
-        tool_calls = _field("tool_calls", ToolCall, many=True)
+    role: Optional[str] = _field("role")
+    content: Optional[str] = _field("content")
+    reasoning_content: Optional[str] = _field("reasoning_content")
+    refusal: Optional[str]
+    tool_calls: Optional[List[ToolCall]] = _field("tool_calls", ToolCall, many=True)
 
 
 class Message(Delta):
@@ -252,59 +244,49 @@ class Choice(ChatObject):
 
     __slots__ = ()
     _kinds: ClassVar[Dict[str, Type[ChatObject]]] = {"delta": Delta, "message": Message}
-    if TYPE_CHECKING:  # pragma: no cover
-        index: Optional[int]
-        delta: Optional[Delta]
-        message: Optional[Message]
-        finish_reason: Optional[str]
-        logprobs: Any
-    else:
-        index = _field("index")
-        delta = _field("delta", Delta)
-        message = _field("message", Message)
-        finish_reason = _field("finish_reason")
+    index: Optional[int] = _field("index")
+    delta: Optional[Delta] = _field("delta", Delta)
+    message: Optional[Message] = _field("message", Message)
+    finish_reason: Optional[str] = _field("finish_reason")
+    logprobs: Any
 
 
 class Usage(ChatObject):
     """Token counts (cumulative on every Perplexity chunk: the last one is the total)."""
 
     __slots__ = ()
-    if TYPE_CHECKING:  # pragma: no cover
-        prompt_tokens: Optional[int]
-        completion_tokens: Optional[int]
-        total_tokens: Optional[int]
-        search_context_size: Optional[str]
-        citation_tokens: Optional[int]
-        num_search_queries: Optional[int]
-        reasoning_tokens: Optional[int]
-        cost: Optional[ChatObject]
-    else:
-        cost = _field("cost", ChatObject)
+    prompt_tokens: Optional[int]
+    completion_tokens: Optional[int]
+    total_tokens: Optional[int]
+    search_context_size: Optional[str]
+    citation_tokens: Optional[int]
+    num_search_queries: Optional[int]
+    reasoning_tokens: Optional[int]
+    cost: Optional[ChatObject] = _field("cost", ChatObject)
 
 
 class SearchResult(ChatObject):
-    """One of Perplexity's ``search_results``."""
+    """One of Perplexity's ``search_results`` (perplexity-wire.md §3.5): ``title`` and ``url``
+    always; ``date`` and ``last_updated`` may be null; ``snippet`` was absent in 2025 captures."""
 
     __slots__ = ()
-    if TYPE_CHECKING:  # pragma: no cover
-        title: Optional[str]
-        url: Optional[str]
-        date: Optional[str]
-        last_updated: Optional[str]
-        snippet: Optional[str]
-        source: Optional[str]
+    title: Optional[str]
+    url: Optional[str]
+    date: Optional[str]
+    last_updated: Optional[str]
+    snippet: Optional[str]
+    source: Optional[str]
 
 
 class Image(ChatObject):
     """One of Perplexity's ``images`` (with ``return_images``)."""
 
     __slots__ = ()
-    if TYPE_CHECKING:  # pragma: no cover
-        image_url: Optional[str]
-        origin_url: Optional[str]
-        height: Optional[int]
-        width: Optional[int]
-        title: Optional[str]
+    image_url: Optional[str]
+    origin_url: Optional[str]
+    height: Optional[int]
+    width: Optional[int]
+    title: Optional[str]
 
 
 class _Completion(ChatObject):
@@ -315,16 +297,15 @@ class _Completion(ChatObject):
         "search_results": SearchResult,
         "images": Image,
     }
-    if TYPE_CHECKING:  # pragma: no cover
-        id: Optional[str]
-        model: Optional[str]
-        object: Optional[str]
-        created: Optional[int]
-        usage: Optional[Usage]
-        citations: Optional[List[str]]
-        search_results: Optional[List[SearchResult]]
-        images: Optional[List[Image]]
-        related_questions: Optional[List[str]]
+    id: Optional[str] = _field("id")
+    model: Optional[str] = _field("model")
+    object: Optional[str] = _field("object")
+    created: Optional[int]
+    usage: Optional[Usage] = _field("usage", Usage)
+    citations: Optional[List[str]]
+    search_results: Optional[List[SearchResult]] = _field("search_results", SearchResult, many=True)
+    images: Optional[List[Image]] = _field("images", Image, many=True)
+    related_questions: Optional[List[str]]
 
     def __init__(self, data: Mapping[str, Any]) -> None:
         object.__setattr__(self, "_data", data)
@@ -341,19 +322,11 @@ class _Completion(ChatObject):
             if type(value) is list:
                 for item in value:
                     if type(item) is dict:  # anything else is left out (see the module docstring)
-                        view = _new(Choice)
+                        view = _new_object(Choice)
                         _set_data(view, item)
                         choices.append(view)
             _set_choices(self, choices)
         return choices
-
-    if not TYPE_CHECKING:  # the annotations above tell type checkers; these are the run-time fields
-        id = _field("id")
-        model = _field("model")
-        object = _field("object")
-        usage = _field("usage", Usage)
-        search_results = _field("search_results", SearchResult, many=True)
-        images = _field("images", Image, many=True)
 
 
 _set_choices = _Completion.__dict__["_choices"].__set__
@@ -373,7 +346,7 @@ class ChatCompletion(_Completion):
 
 def chunk_view(data: Dict[str, Any]) -> ChatCompletionChunk:
     """``ChatCompletionChunk(data)`` without the Python-level ``__init__`` (the chat layer's hot path)."""
-    view: ChatCompletionChunk = _new(ChatCompletionChunk)
+    view: ChatCompletionChunk = _new_object(ChatCompletionChunk)
     _set_data(view, data)
     _set_choices(view, None)
     return view

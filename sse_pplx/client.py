@@ -30,7 +30,7 @@ from ._exchange import NOT_GIVEN, Timeout, as_timeout
 from ._http import Request, check_header, merge_headers
 from ._retry import backoff, retry_after, should_retry, status_error
 from ._version import __version__
-from .chat import ChatStream as ChatDecoder  # TEMP
+from .chat import ChatDecoder
 from .chat_completions import AsyncStream, ChatCompletions, Stream
 from .errors import UsageError
 from .eventsource import AsyncEventStream, EventStream, aconnect, connect

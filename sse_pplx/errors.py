@@ -7,7 +7,10 @@ is read from it (:class:`ResponseLike`), or ``Any`` (``partial`` is the result
 object of whichever layer failed).
 
 Spec: WHATWG HTML §9.2.6 says which input is ignored, never an error (below);
-the limits behind :class:`LimitExceeded` are this library's own DoS guard.
+the limits behind :class:`LimitExceeded` are this library's own DoS guard.  The
+error bodies summarised by :func:`error_message` and :func:`parse_error_body`
+are those of perplexity-wire.md §6 (``../shared/reference``), OpenAI's and
+FastAPI's ``detail`` lists.
 
 Contract (h11 style): ``SSEParser.feed`` raises only :class:`ProtocolError`
 subclasses whatever bytes it is given; anything else escaping it is a bug.
@@ -75,28 +78,28 @@ if TYPE_CHECKING:  # pragma: no cover
         def url(self) -> str: ...
 
 
-__all__ = [
-    "APIConnectionError",
+__all__ = [  # in the order of the tree above
+    "SSEError",
+    "ProtocolError",
+    "LimitExceeded",
+    "StreamDecodeError",
+    "UsageError",
+    "ParserTerminated",
     "APIError",
     "APIErrorEvent",
     "APIResponseValidationError",
     "APIStatusError",
-    "APITimeoutError",
-    "AuthenticationError",
     "BadRequestError",
-    "ConflictError",
-    "IncompleteStreamError",
-    "InternalServerError",
-    "NotFoundError",
+    "AuthenticationError",
     "PermissionDeniedError",
-    "RateLimitError",
+    "NotFoundError",
+    "ConflictError",
     "UnprocessableEntityError",
-    "LimitExceeded",
-    "ParserTerminated",
-    "ProtocolError",
-    "SSEError",
-    "StreamDecodeError",
-    "UsageError",
+    "RateLimitError",
+    "InternalServerError",
+    "APIConnectionError",
+    "APITimeoutError",
+    "IncompleteStreamError",
 ]
 
 

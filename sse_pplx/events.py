@@ -1,5 +1,10 @@
 """The immutable objects the parser produces: ServerSentEvent and Comment.
 
+A :class:`ServerSentEvent` is what WHATWG HTML §9.2.6 "dispatch the event"
+delivers (type, data, last event ID, plus this block's ``retry``); a
+:class:`Comment` is a line starting with a colon, which §9.2.6 ignores and the
+parser returns only when asked to.
+
 Both are tuple subclasses with empty ``__slots__``: immutable, hashable, cheap
 to build (the parser creates them with ``tuple.__new__``, a single C call, which
 is the largest per-event cost saved in the hot loop) and with C-speed attribute
@@ -17,10 +22,24 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["Comment", "ServerSentEvent"]
 
-_new = tuple.__new__
+_new_tuple = tuple.__new__
 
 
-class ServerSentEvent(tuple):  # type: ignore[type-arg]
+class _Record(tuple):  # type: ignore[type-arg]
+    """What both share: a tuple that equals only a record of its own class with the same fields."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and tuple.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    __hash__ = tuple.__hash__
+
+
+class ServerSentEvent(_Record):
     """One dispatched event (WHATWG HTML §9.2.6, "dispatch the event").
 
     Attributes:
@@ -41,7 +60,7 @@ class ServerSentEvent(tuple):  # type: ignore[type-arg]
         id: str = "",
         retry: Optional[int] = None,
     ) -> ServerSentEvent:
-        return _new(cls, (event, data, id, retry))
+        return _new_tuple(cls, (event, data, id, retry))
 
     if TYPE_CHECKING:  # pragma: no cover
         event: str
@@ -53,14 +72,6 @@ class ServerSentEvent(tuple):  # type: ignore[type-arg]
         data = property(itemgetter(1), doc="The event's data.")
         id = property(itemgetter(2), doc="The last event ID at dispatch.")
         retry = property(itemgetter(3), doc="The retry field of this event's block, or None.")
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and tuple.__eq__(self, other)
-
-    def __ne__(self, other: object) -> bool:
-        return not self.__eq__(other)
-
-    __hash__ = tuple.__hash__
 
     def __repr__(self) -> str:
         event, data, id_, retry = self
@@ -78,7 +89,7 @@ class ServerSentEvent(tuple):  # type: ignore[type-arg]
         return (self[1], self[0], self[2], self[3])
 
 
-class Comment(tuple):  # type: ignore[type-arg]
+class Comment(_Record):
     """A comment line (``:`` first), returned only by ``SSEParser(comments=True)``.
 
     Attributes:
@@ -88,20 +99,12 @@ class Comment(tuple):  # type: ignore[type-arg]
     __slots__ = ()
 
     def __new__(cls, text: str = "") -> Comment:
-        return _new(cls, (text,))
+        return _new_tuple(cls, (text,))
 
     if TYPE_CHECKING:  # pragma: no cover
         text: str
     else:
         text = property(itemgetter(0), doc="The comment's text.")
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and tuple.__eq__(self, other)
-
-    def __ne__(self, other: object) -> bool:
-        return not self.__eq__(other)
-
-    __hash__ = tuple.__hash__
 
     def __repr__(self) -> str:
         return f"Comment({self[0]!r})"

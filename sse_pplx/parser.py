@@ -16,6 +16,10 @@ one ``split(b"\n\n")``; a block that is a single ``data: ...`` line (nearly
 every event of an LLM stream) becomes its event with one slice and one decode.
 Every other block goes line by line through :meth:`SSEParser._lines_of` and
 :meth:`SSEParser._field`, which follow the spec text step by step.
+
+:func:`iter_events` and :func:`aiter_events` are the two loops of
+:mod:`sse_pplx._feeding` around one parser (one body for both); that module
+loads with the first stream, so ``import sse_pplx`` does not pay for it.
 """
 
 from __future__ import annotations
@@ -43,10 +47,12 @@ if TYPE_CHECKING:  # pragma: no cover
         overload,
     )
 
-    Item = Union[ServerSentEvent, Comment]
-    _E = TypeVar("_E", ServerSentEvent, Item)
+    from ._feeding import event_iteration
 
-    class _Yields(Generic[_E]):
+    Item = Union[ServerSentEvent, Comment]
+    _Yielded = TypeVar("_Yielded", ServerSentEvent, Item)
+
+    class _Yields(Generic[_Yielded]):
         """For type checkers only: SSEParser[ServerSentEvent] unless comments=True."""
 
 else:
@@ -57,6 +63,10 @@ else:
 
         def __class_getitem__(cls, item: object) -> type:
             return cls
+
+    def event_iteration(function: object) -> object:
+        """For type checkers, ``iter_events`` and ``aiter_events`` are :class:`sse_pplx._feeding.EventIteration`."""
+        return function
 
 
 __all__ = [
@@ -76,7 +86,7 @@ __all__ = [
 DEFAULT_MAX_LINE_BYTES = 8 * 1024 * 1024
 DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024
 
-_new = tuple.__new__
+_new_tuple = tuple.__new__
 _EVENT = ServerSentEvent
 _COMMENT = Comment
 _LF = b"\n"
@@ -88,7 +98,7 @@ _EMPTY = b""
 _JOIN_SLICE = 1024
 
 
-def _text(raw: bytes) -> str:
+def _decode_utf8(raw: bytes) -> str:
     """WHATWG "UTF-8 decode": invalid sequences become U+FFFD, never an error.
 
     Strict decoding first is the same on valid input and twice as fast as
@@ -101,7 +111,7 @@ def _text(raw: bytes) -> str:
         return raw.decode("utf-8", "replace")
 
 
-class SSEParser(LineSplitter, _Yields["_E"]):
+class SSEParser(LineSplitter, _Yields["_Yielded"]):
     """Incremental parser of one ``text/event-stream``.
 
     Args:
@@ -185,7 +195,7 @@ class SSEParser(LineSplitter, _Yields["_E"]):
 
     # -- public API -------------------------------------------------------
 
-    def feed(self, data: Union[bytes, bytearray, memoryview]) -> List[_E]:
+    def feed(self, data: Union[bytes, bytearray, memoryview]) -> List[_Yielded]:
         """Parse a chunk; return the events (and comments) it completed, in order.
 
         Any chunking of the same bytes gives the same results.  ``feed(b"")``
@@ -204,22 +214,22 @@ class SSEParser(LineSplitter, _Yields["_E"]):
         # every call that cannot take this path to the slow path, which checks.)
         if 10 in data or 13 in data or self._skip_lf:
             return self._feed_lines(data)
-        buf = self._buf
-        buf += data
-        if len(buf) > self._line_max and self._partial_size(self._start) > self._line_max:
-            raise self._line_limit(LineLimitExceeded(self._line_max, self._partial_size(self._start), b""))
+        partial_line = self._partial_line
+        partial_line += data
+        if len(partial_line) > self._line_max and self._partial_size(self._at_stream_start) > self._line_max:
+            raise self._line_limit(LineLimitExceeded(self._line_max, self._partial_size(self._at_stream_start), b""))
         return []
 
-    def _feed_lines(self, data: Union[bytes, bytearray, memoryview]) -> List[_E]:
+    def _feed_lines(self, data: Union[bytes, bytearray, memoryview]) -> List[_Yielded]:
         if self._terminated:
             raise ParserTerminated("the parser is closed or failed; call reset() to start a new stream")
-        if data == _LF and not self._skip_lf and not self._start:
+        if data == _LF and not self._skip_lf and not self._at_stream_start:
             # One LF alone (bytes trickling in) ends the partial line: no batch to build.
-            buf = self._buf
-            if not buf:
+            partial_line = self._partial_line
+            if not partial_line:
                 return self._batch(_LF)
-            line = bytes(buf)
-            del buf[:]
+            line = bytes(partial_line)
+            del partial_line[:]
             if line[:6] == _DATA_SP and len(line) - 5 + self._data_size <= self._event_max:
                 self._data.append(line[6:])
                 self._data_size += len(line) - 5
@@ -239,7 +249,7 @@ class SSEParser(LineSplitter, _Yields["_E"]):
         error.events = salvaged
         return error
 
-    def close(self) -> List[_E]:
+    def close(self) -> List[_Yielded]:
         """End of stream.  Returns ``[]``: per spec an unterminated event is discarded.
 
         "Once the end of the file is reached, any pending data must be
@@ -256,8 +266,8 @@ class SSEParser(LineSplitter, _Yields["_E"]):
         if self._terminated:
             # Closed already, or after a LimitExceeded: what the limit refused could never
             # have been dispatched, so it is dropped, never made the incomplete_event.
-            self.truncated = self.truncated or bool(self._buf) or bool(self._data)
-            del self._buf[:]
+            self.truncated = self.truncated or bool(self._partial_line) or bool(self._data)
+            del self._partial_line[:]
             self._clear_block()
             return []
         self._terminated = self._skip_lf = True
@@ -313,10 +323,10 @@ class SSEParser(LineSplitter, _Yields["_E"]):
             # bytes.join allocates an 80-byte Py_buffer per piece: an event of a million
             # empty data lines (max_event_bytes 1 MiB, 5 MiB sent) would take 80 MiB at once.
             raw = _LF.join([_LF.join(data[i : i + _JOIN_SLICE]) for i in range(0, len(data), _JOIN_SLICE)])
-        text = _text(raw)
-        return _new(_EVENT, (self._event_type or "message", text, self.last_event_id, self._block_retry))
+        text = _decode_utf8(raw)
+        return _new_tuple(_EVENT, (self._event_type or "message", text, self.last_event_id, self._block_retry))
 
-    def _batch(self, batch: bytes) -> List[_E]:
+    def _batch(self, batch: bytes) -> List[_Yielded]:
         """Interpret one LF-terminated batch of complete lines."""
         out: List[Any]
         if batch == _LF:
@@ -326,7 +336,7 @@ class SSEParser(LineSplitter, _Yields["_E"]):
             if len(data) == 1 and not self._event_type and self._block_retry is None:
                 self._data = []
                 self._data_size = 0
-                return [_new(_EVENT, ("message", _text(data[0]), self.last_event_id, None))]
+                return [_new_tuple(_EVENT, ("message", _decode_utf8(data[0]), self.last_event_id, None))]
             out = []
             self._dispatch(out)
             return out
@@ -362,7 +372,7 @@ class SSEParser(LineSplitter, _Yields["_E"]):
                     text = value.decode()
                 except UnicodeDecodeError:
                     text = value.decode("utf-8", "replace")
-                out = [_new(_EVENT, ("message", text, self.last_event_id, None))]
+                out = [_new_tuple(_EVENT, ("message", text, self.last_event_id, None))]
             else:
                 # Split at b"\n\ndata: "; when no piece holds an LF, every block
                 # was one "data: ..." line and the pieces are their values.  (The
@@ -375,9 +385,9 @@ class SSEParser(LineSplitter, _Yields["_E"]):
                 try:
                     texts: Iterable[str] = list(map(bytes.decode, values))
                 except UnicodeDecodeError:
-                    texts = map(_text, values)
+                    texts = map(_decode_utf8, values)
                 fields = zip(_repeat("message"), texts, _repeat(self.last_event_id), _repeat(None))
-                out = list(map(_new, _repeat(_EVENT), fields))
+                out = list(map(_new_tuple, _repeat(_EVENT), fields))
             if end + 2 < len(batch):
                 lines = batch[end + 2 :].split(_LF)
                 lines.pop()
@@ -385,7 +395,7 @@ class SSEParser(LineSplitter, _Yields["_E"]):
             return out
         return self._blocks(batch)
 
-    def _blocks(self, batch: bytes) -> List[_E]:
+    def _blocks(self, batch: bytes) -> List[_Yielded]:
         """The general path: block by block, with a fast case for one-line data blocks."""
         out: List[Any] = []
         blocks = batch.split(_BLANK)
@@ -408,7 +418,7 @@ class SSEParser(LineSplitter, _Yields["_E"]):
                 if block[:6] == _DATA_SP and 10 not in block:
                     # A whole block that is one "data: ..." line: its event at
                     # once (the type is "message", the block had no retry).
-                    append(_new(_EVENT, ("message", _text(block[6:]), last_id, None)))
+                    append(_new_tuple(_EVENT, ("message", _decode_utf8(block[6:]), last_id, None)))
                 else:
                     block_of(block, out)
                     last_id = self.last_event_id
@@ -449,7 +459,7 @@ class SSEParser(LineSplitter, _Yields["_E"]):
         if colon == 0:
             # "If the line starts with a U+003A COLON character (:) Ignore the line."
             if self._comments:
-                out.append(_new(_COMMENT, (_text(line[2:] if line[1:2] == b" " else line[1:]),)))
+                out.append(_new_tuple(_COMMENT, (_decode_utf8(line[2:] if line[1:2] == b" " else line[1:]),)))
             return
         if colon > 0:
             # "Collect the characters on the line before the first U+003A COLON
@@ -477,12 +487,12 @@ class SSEParser(LineSplitter, _Yields["_E"]):
                 raise error
         elif field == b"event":
             # "Set the event type buffer to field value."
-            self._event_type = _text(value)
+            self._event_type = _decode_utf8(value)
         elif field == b"id":
             # "If the field value does not contain U+0000 NULL, then set the last
             # event ID buffer to the field value. Otherwise, ignore the field."
             if b"\x00" not in value:
-                self.last_event_id = _text(value)
+                self.last_event_id = _decode_utf8(value)
         elif field == b"retry" and value.isdigit():
             # "If the field value consists of only ASCII digits, then interpret
             # the field value as an integer in base ten, and set the event
@@ -492,114 +502,49 @@ class SSEParser(LineSplitter, _Yields["_E"]):
         # "Otherwise: The field is ignored."
 
 
-if TYPE_CHECKING:  # pragma: no cover
+class _EventFeed:
+    """The feed of :func:`iter_events` and :func:`aiter_events` (see :mod:`sse_pplx._feeding`)."""
 
-    @overload
-    def iter_events(
-        chunks: Iterable[bytes],
-        *,
-        max_line_bytes: Optional[int] = ...,
-        max_event_bytes: Optional[int] = ...,
-        comments: Literal[False] = False,
-        last_event_id: str = "",
-    ) -> Iterator[ServerSentEvent]: ...
+    __slots__ = ("_parser", "done", "step")
 
-    @overload
-    def iter_events(
-        chunks: Iterable[bytes],
-        *,
-        max_line_bytes: Optional[int] = ...,
-        max_event_bytes: Optional[int] = ...,
-        comments: bool,
-        last_event_id: str = "",
-    ) -> Iterator[Item]: ...
+    def __init__(self, parser: SSEParser[Item]) -> None:
+        self._parser = parser
+        self.step = parser.feed  # a LimitExceeded carries the events completed before it
+        #: An event stream has no end marker of its own: it is read to the end of its bytes.
+        self.done = False
+
+    @property
+    def decoder(self) -> _EventFeed:
+        return self
+
+    def finish(self) -> List[Item]:
+        return self._parser.close()
 
 
-def iter_events(
-    chunks: Iterable[bytes],
-    *,
-    max_line_bytes: Optional[int] = DEFAULT_MAX_LINE_BYTES,
-    max_event_bytes: Optional[int] = DEFAULT_MAX_EVENT_BYTES,
-    comments: bool = False,
-    last_event_id: str = "",
-) -> Iterator[Item]:
+@event_iteration
+def iter_events(chunks: Iterable[bytes], **options: Any) -> Iterator[Item]:
     """Parse any iterable of byte chunks, yielding each event as soon as it is complete.
 
     It never reads ahead: every event a chunk completes is yielded before the
-    next chunk is pulled.  The keyword arguments are :class:`SSEParser`'s.  At
-    the end of ``chunks`` the parser is closed (an unterminated event is
+    next chunk is pulled.  The keyword arguments are :class:`SSEParser`'s
+    (``max_line_bytes``, ``max_event_bytes``, ``comments``, ``last_event_id``).
+    At the end of ``chunks`` the parser is closed (an unterminated event is
     discarded, per spec).
 
     Raises:
         LimitExceeded: as :meth:`SSEParser.feed`; the events completed before
             it have been yielded first, so nothing is lost.
+        UsageError: a limit is not an int >= 0 or None (when called).
     """
-    parser: SSEParser[Item] = SSEParser(
-        max_line_bytes=max_line_bytes,
-        max_event_bytes=max_event_bytes,
-        comments=comments,
-        last_event_id=last_event_id,
-    )
-    feed = parser.feed
-    for chunk in chunks:
-        try:
-            items = feed(chunk)
-        except LimitExceeded as exc:
-            yield from exc.events
-            exc.events = []
-            raise
-        yield from items
-    parser.close()
+    from ._feeding import drive
+
+    return drive(_EventFeed(SSEParser(**options)), chunks)
 
 
-if TYPE_CHECKING:  # pragma: no cover
-
-    @overload
-    def aiter_events(
-        chunks: AsyncIterable[bytes],
-        *,
-        max_line_bytes: Optional[int] = ...,
-        max_event_bytes: Optional[int] = ...,
-        comments: Literal[False] = False,
-        last_event_id: str = "",
-    ) -> AsyncIterator[ServerSentEvent]: ...
-
-    @overload
-    def aiter_events(
-        chunks: AsyncIterable[bytes],
-        *,
-        max_line_bytes: Optional[int] = ...,
-        max_event_bytes: Optional[int] = ...,
-        comments: bool,
-        last_event_id: str = "",
-    ) -> AsyncIterator[Item]: ...
-
-
-async def aiter_events(
-    chunks: AsyncIterable[bytes],
-    *,
-    max_line_bytes: Optional[int] = DEFAULT_MAX_LINE_BYTES,
-    max_event_bytes: Optional[int] = DEFAULT_MAX_EVENT_BYTES,
-    comments: bool = False,
-    last_event_id: str = "",
-) -> AsyncIterator[Item]:
+@event_iteration
+def aiter_events(chunks: AsyncIterable[bytes], **options: Any) -> AsyncIterator[Item]:
     """The async twin of :func:`iter_events`, for any async byte iterator
     (httpx, aiohttp, trio and anyio streams); it imports no event loop."""
-    parser: SSEParser[Item] = SSEParser(
-        max_line_bytes=max_line_bytes,
-        max_event_bytes=max_event_bytes,
-        comments=comments,
-        last_event_id=last_event_id,
-    )
-    feed = parser.feed
-    async for chunk in chunks:
-        try:
-            items = feed(chunk)
-        except LimitExceeded as exc:
-            for item in exc.events:
-                yield item
-            exc.events = []
-            raise
-        for item in items:
-            yield item
-    parser.close()
+    from ._feeding import adrive
+
+    return adrive(_EventFeed(SSEParser(**options)), chunks)

@@ -1,5 +1,5 @@
 """The chat layer's public API: chunk objects, iterators, async twins, callbacks, buffered
-text iteration, the sans-I/O ChatStream, and the import cost.
+text iteration, the sans-I/O ChatDecoder (and its earlier name ChatStream), and the import cost.
 
 Issue 3: chunk objects with attribute access shaped like the official SDKs, absent fields
 reading as None, unknown fields kept and reachable, ``to_dict()`` giving back the JSON, no
@@ -39,8 +39,8 @@ from tests.imports import modules_after
 FINISH = chunk("", finish_reason="stop")
 
 CHAT_NAMES = [
-    "ChatCompletion", "ChatCompletionChunk", "ChatResult", "ChatStream", "collect_chat", "iter_chat_chunks",
-    "iter_text", "acollect_chat", "aiter_chat_chunks", "aiter_text", "APIError", "APIErrorEvent",
+    "ChatCompletion", "ChatCompletionChunk", "ChatDecoder", "ChatResult", "ChatStream", "collect_chat",
+    "iter_chat_chunks", "iter_text", "acollect_chat", "aiter_chat_chunks", "aiter_text", "APIError", "APIErrorEvent",
     "APIConnectionError", "IncompleteStreamError", "StreamDecodeError",
 ]  # fmt: skip
 
@@ -586,13 +586,48 @@ def test_callbacks_fire_as_the_stream_goes() -> None:
 
 
 # --------------------------------------------------------------------------------------
-# ChatStream (sans-I/O)
+# ChatDecoder (sans-I/O)
 # --------------------------------------------------------------------------------------
 
 
-def test_chat_stream_feed_and_close() -> None:
+def test_chat_stream_is_the_earlier_name_of_the_chat_decoder() -> None:
+    from sse_pplx import chat, chat_result
+
+    assert sse_pplx.ChatStream is sse_pplx.ChatDecoder is chat.ChatStream is chat.ChatDecoder
+    assert {"ChatDecoder", "ChatStream"} <= set(chat.__all__)
+    # The records and the result moved to chat_result; their old import path is the same class.
+    assert chat.ChatResult is chat_result.ChatResult is sse_pplx.ChatResult
+    assert chat.MalformedPayload is chat_result.MalformedPayload
+    assert chat.IgnoredPayload is chat_result.IgnoredPayload
+
+
+def test_text_listeners_get_the_answer_or_the_raw_content() -> None:
+    think = stream(chunk("<think>\nhm\n</think>\n\n"), chunk("4"), FINISH)
+    answer: List[str] = []
+    raw: List[str] = []
+    order: List[str] = []
+    decoder = sse_pplx.ChatDecoder(on_content=lambda text: order.append("on_content"))
+    decoder.add_text_listener(answer.append)
+    decoder.add_text_listener(raw.append, include_reasoning=True)
+    decoder.add_text_listener(lambda text: order.append("second"))
+    decoder.feed(think)
+    result = decoder.close()
+    assert "".join(answer) == result.answer == "4"
+    assert "".join(raw) == result.content == "<think>\nhm\n</think>\n\n4"
+    assert order == ["on_content", "second"]  # every listener, in the order added
+
+
+def test_iter_text_keeps_an_on_content_callback() -> None:
+    """iter_text listens through add_text_listener: a caller's on_content is called too
+    (it used to be replaced by iter_text's own buffer)."""
+    seen: List[str] = []
+    texts = list(sse_pplx.iter_text([stream(chunk("Hel"), chunk("lo"), FINISH)], on_content=seen.append))
+    assert texts == seen == ["Hel", "lo"]
+
+
+def test_chat_decoder_feed_and_close() -> None:
     def run(chunks: List[bytes]) -> Any:
-        s = sse_pplx.ChatStream()
+        s = sse_pplx.ChatDecoder()
         out = []
         for c in chunks:
             got = s.feed(c)
@@ -609,8 +644,8 @@ def test_chat_stream_feed_and_close() -> None:
     assert result == snapshot(collect_all_ways(cs.e2()))
 
 
-def test_chat_stream_done_flag_and_snapshot() -> None:
-    s = sse_pplx.ChatStream()
+def test_chat_decoder_done_flag_and_snapshot() -> None:
+    s = sse_pplx.ChatDecoder()
     assert s.done is False
     s.feed(cs.frame([cs.data(chunk("Hi")), cs.data(FINISH)], "lf"))
     assert s.done is False
@@ -620,13 +655,13 @@ def test_chat_stream_done_flag_and_snapshot() -> None:
     assert s.close().outcome == "done"
 
 
-def test_chat_stream_network_split_from_the_examples() -> None:
+def test_chat_decoder_network_split_from_the_examples() -> None:
     """E2's "network split": a read ends inside the JSON, one ends between CR and LF."""
     data = cs.e2()
     first_end = data.index(b"\r\n\r\n")
     cut1 = data.index(b'"model":"so') + len(b'"model":"so')
     cut2 = first_end + 1  # read 2 ends with the CR after the JSON
-    s = sse_pplx.ChatStream()
+    s = sse_pplx.ChatDecoder()
     assert s.feed(data[:cut1]) == []
     assert s.feed(data[cut1:cut2]) == []
     got = s.feed(data[cut2:])
@@ -634,8 +669,8 @@ def test_chat_stream_network_split_from_the_examples() -> None:
     assert s.close().content == ex.E2_TEXT
 
 
-def test_chat_stream_feed_event() -> None:
-    s = sse_pplx.ChatStream()
+def test_chat_decoder_feed_event() -> None:
+    s = sse_pplx.ChatDecoder()
     c = s.feed_event(ServerSentEvent(data=chunk("Hi", role="assistant")))
     assert c is not None and c.choices[0].delta.content == "Hi"
     assert s.feed_event(ServerSentEvent(data="ping")) is None
@@ -652,8 +687,8 @@ def test_chat_stream_feed_event() -> None:
     assert [(m.index, m.data) for m in r.malformed] == [(3, "{broken")]
 
 
-def test_chat_stream_feed_event_error() -> None:
-    s = sse_pplx.ChatStream()
+def test_chat_decoder_feed_event_error() -> None:
+    s = sse_pplx.ChatDecoder()
     s.feed_event(ServerSentEvent(data=chunk("Hel")))
     with pytest.raises(APIErrorEvent) as info:
         s.feed_event(ServerSentEvent(data=cs.E6E_ERROR, event="error"))
@@ -661,17 +696,17 @@ def test_chat_stream_feed_event_error() -> None:
     assert info.value.body == json.loads(cs.E6E_ERROR)
 
 
-def test_chat_stream_strict_close() -> None:
-    s = sse_pplx.ChatStream(strict=True)
+def test_chat_decoder_strict_close() -> None:
+    s = sse_pplx.ChatDecoder(strict=True)
     s.feed(cs.e6d())
     with pytest.raises(IncompleteStreamError) as info:
         s.close()
     assert info.value.partial.content == "Partial"
 
 
-def test_chat_stream_limits() -> None:
+def test_chat_decoder_limits() -> None:
     def run(chunks: List[bytes]) -> Any:
-        s = sse_pplx.ChatStream(max_line_bytes=200)
+        s = sse_pplx.ChatDecoder(max_line_bytes=200)
         for c in chunks:
             s.feed(c)
         return s.close()

@@ -24,6 +24,7 @@ from sse_pplx import (
     ParserTerminated,
     SSEParser,
     StreamDecodeError,
+    chat_result,
     collect_chat,
     iter_chat_chunks,
 )
@@ -172,10 +173,10 @@ def test_copy_merge_and_wrap_do_not_recurse() -> None:
     deep: Any = 1
     for _ in range(sys.getrecursionlimit() * 3):
         deep = {"a": [deep]}
-    copy = chat_module._copy(deep)
+    copy = chat_result._copy_json(deep)
     assert copy is not deep
     target: Any = {"f": {"a": [0]}}
-    chat_module._merge(target, {"f": deep})
+    chat_result._merge_delta(target, {"f": deep})
     wrapped = ChatCompletionChunk({"x": [[[deep]]]}).x
     assert type(wrapped[0][0][0]).__name__ == "ChatObject"
 
@@ -429,14 +430,14 @@ def test_deltas_alternating_with_short_messages_cost_linear_work(monkeypatch: py
     to compare it: 80,000 such events took 1.8 s, 2.8x the time of 40,000.  The work is now
     measured as the characters of accumulated text the comparisons read."""
     read = [0]
-    text_of = chat_module.ChatStream._text
+    text_of = chat_result._ChoiceState.text
 
     def counting(state: Any) -> str:
         text = text_of(state)
         read[0] += len(text)
         return text
 
-    monkeypatch.setattr(chat_module.ChatStream, "_text", staticmethod(counting))
+    monkeypatch.setattr(chat_result._ChoiceState, "text", counting)
     pair = sse('{"choices":[{"delta":{"content":"yyyyyyyyyy"}}]}', '{"choices":[{"message":{"content":"x"}}]}')
     r = collect_chat([pair * 2000])
     assert len(r.content) == 20_000 and r.warnings  # the deltas differ from the "cumulative" message

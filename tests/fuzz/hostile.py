@@ -25,7 +25,7 @@ Parser -- :func:`check_parser`, :func:`check_iter_events` (docs/parser-contract.
   stream; the constants were measured (docs/reliability.md, "Hostile input").
 
 Chat layer -- :func:`check_chat` (``collect_chat``, ``iter_chat_chunks``, ``iter_text``,
-``ChatStream.feed`` / ``feed_event``, lax and strict):
+``ChatDecoder.feed`` / ``feed_event``, lax and strict):
 
 * it returns (or yields), or raises only what ``sse_pplx.chat`` documents:
   ``LimitExceeded``, ``APIErrorEvent``, and in strict mode ``StreamDecodeError`` and
@@ -68,8 +68,8 @@ from sse_pplx import (
     iter_events,
 )
 from sse_pplx.chat import (
+    ChatDecoder,
     ChatResult,
-    ChatStream,
     IgnoredPayload,
     MalformedPayload,
     collect_chat,
@@ -643,17 +643,17 @@ def check_chat(
                 if type(piece) is not str:
                     raise Violation(f"iter_text yielded {type(piece).__name__}")
         elif api == "stream":
-            stream = ChatStream(strict=strict, **kw)
+            stream = ChatDecoder(strict=strict, **kw)
             for data in chunks:
                 out = stream.feed(data)
                 if type(out) is not list:
-                    raise Violation(f"ChatStream.feed returned {type(out).__name__}")
+                    raise Violation(f"ChatDecoder.feed returned {type(out).__name__}")
                 for chunk in out:
                     _check_chunk(chunk)
             check_result(stream.result)  # the snapshot before close
             result = stream.close()
         elif api == "events":
-            stream = ChatStream(strict=strict, **{k: v for k, v in kw.items() if k not in _LIMITS})
+            stream = ChatDecoder(strict=strict, **{k: v for k, v in kw.items() if k not in _LIMITS})
             try:
                 for event in iter_events(iter(chunks), **limits):
                     chunk = stream.feed_event(event)

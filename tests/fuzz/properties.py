@@ -73,7 +73,7 @@ TARGETS: Dict[str, Tuple[st.SearchStrategy[Any], Callable[[Any], None], str]] = 
     "chat-json": (
         chat_cases(),
         check_chat_case,
-        "collect_chat, iter_chat_chunks, iter_text, ChatStream.feed, ChatStream.feed_event: hostile JSON "
+        "collect_chat, iter_chat_chunks, iter_text, ChatDecoder.feed, ChatDecoder.feed_event: hostile JSON "
         "payloads (wrong types, deep nesting, huge numbers, NaN, surrogates, [DONE] variants, error bodies)",
     ),
     "chat-sse": (
