@@ -235,7 +235,7 @@ class ChatDecoder:
         if kind == "message" and data[:1] == "{":
             chunk = self._decode(data, index, kind)
             if chunk is not None:
-                if chunk.get("error"):  # (_add_chunk, inlined)
+                if "error" in chunk and chunk["error"]:  # (_add_chunk, inlined)
                     self._raise_error(chunk)
                 self._accumulate(chunk)
             return chunk
