@@ -22,7 +22,7 @@ Not observable in a browser, so not compared: ``retry`` and the reconnection
 time (a page sees neither; the time shows only in how long the browser waits
 before it reconnects, which is how the notes on empty ``retry`` values in
 ``build_fixtures.py`` were measured, by hand: ``BROWSER.md``), the parser state
-(``last_event_id`` buffer, ``expect.end``).  Fixtures with ``options`` (sse_pplx's size limits) or an
+(the last event ID string, ``expect.end``).  Fixtures with ``options`` (sse_pplx's size limits) or an
 expected ``error`` are skipped: a browser has no such limits.
 
 The last line printed is ``N agreed, M diverged`` (a line ``K skipped`` comes
@@ -561,7 +561,7 @@ def format_report(report: Report, kind: str = "table") -> str:
                 "chromium": report.version,
                 "command": report.command,
                 "seconds": round(report.seconds, 2),
-                "not_compared": ["retry", "reconnection_time", "last_event_id buffer", "end"],
+                "not_compared": ["retry", "reconnection_time", "last_event_id string", "end"],
                 "summary": {c: {s: report.count(s, c) for s in ("agreed", "diverged", "skipped")} for c in categories},
                 "fixtures": [o.as_dict() for o in report.outcomes],
             },

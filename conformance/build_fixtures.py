@@ -574,13 +574,50 @@ def build_spec(b: Builder) -> None:
         "id: 7\n\ndata: a\n\n",
         [E("a", id="7")],
     )
+    string_rule = (
+        dispatch
+        + " step 1: 'Set the last event ID string of the event source to the value of the last event ID buffer.'"
+        + " (before step 2 returns for an empty data buffer; a reconnection sends the string: §9.2.4)"
+    )
     b.add(
         s + "id-at-end-without-dispatch",
-        "an id line at the end sets the state without an event",
-        id_rule,
+        "an id line in a block that never ends sets the buffer, not the last event ID string",
+        id_rule + "; " + string_rule,
         "data: a\n\nid: 9\n",
         [E("a")],
-        end={"last_event_id": "9", "discarded": False},
+        end={"last_event_id": "", "discarded": False},
+    )
+    b.add(
+        s + "id-dataless-block-sets-string",
+        "a block with an id and no data sets the last event ID string (a reconnection sends 2)",
+        string_rule,
+        "data: a\nid: 1\n\nid: 2\n\n",
+        [E("a", id="1")],
+        end={"last_event_id": "2"},
+    )
+    b.add(
+        s + "id-dataless-block-then-event",
+        "the id of a data-less block carries over to the next event",
+        string_rule + "; " + sticky,
+        "id: 1\ndata: a\n\nid: 2\n\ndata: b\n\n",
+        [E("a", id="1"), E("b", id="2")],
+        end={"last_event_id": "2"},
+    )
+    b.add(
+        s + "id-in-unterminated-tail-not-sent",
+        "an id in a cut-off last block leaves the last event ID string at the previous event's",
+        string_rule + "; " + eof,
+        "id: 1\ndata: a\n\nid: 2\ndata: b",
+        [E("a", id="1")],
+        end={"last_event_id": "1", "discarded": True},
+    )
+    b.add(
+        s + "id-in-open-block-lines-not-sent",
+        "complete id and data lines whose blank line never came leave the string alone",
+        string_rule + "; " + eof,
+        "id: 1\ndata: a\n\nid: 2\ndata: b\n",
+        [E("a", id="1")],
+        end={"last_event_id": "1", "discarded": True},
     )
     b.add(
         s + "id-unterminated-not-applied",
@@ -842,7 +879,7 @@ def build_spec(b: Builder) -> None:
         wpt + "format-data-before-final-empty-line.htm",
         "retry:1000\ndata:test1\n\nid:test\ndata:test",
         [E("test1", retry=1000)],
-        end={"last_event_id": "test", "discarded": True},
+        end={"last_event_id": "", "discarded": True},  # the id line came; its block never ended
     )
     b.add(
         s + "wpt-format-field-data",

@@ -436,7 +436,7 @@ class Reference:
                 self._take(events)
                 pos += len(chunk)
                 self.states[pos] = {
-                    "last_event_id": oracle.last_event_id_buffer,
+                    "last_event_id": oracle.last_event_id_string,
                     "reconnection_time": oracle.reconnection_time,
                 }
             oracle.close()

@@ -21,8 +21,10 @@ result in the fixture shape (``fixtures/README.md``).
 
 Beyond the spec, two things the kit needs:
 
-* the parser state after each event (``last_event_id``: the spec's "last event
-  ID buffer"; ``reconnection_time``: the event stream's reconnection time, None
+* the parser state after each event (``last_event_id``: the event source's
+  "last event ID string", which every blank line sets from the "last event ID
+  buffer", whether or not its block had data, and which a reconnection sends;
+  ``reconnection_time``: the event stream's reconnection time, None
   until a valid ``retry`` field) and per event the ``retry`` value given in its
   own block (between two blank lines) -- sse_pplx's ``ServerSentEvent.retry``;
 * optional size limits, an sse_pplx extension (``docs/parser-contract.md``):
@@ -207,6 +209,9 @@ class Oracle:
         self.data_buffer = ""
         self.event_type_buffer = ""
         self.last_event_id_buffer = last_event_id
+        #: The event source's "last event ID string" (what a reconnection sends): set from
+        #: the buffer by "dispatch the event" step 1, so only when a block ends.
+        self.last_event_id_string = last_event_id
         #: The event stream's reconnection time, None until a valid retry field.
         self.reconnection_time: Optional[int] = None
         self._block_retry: Optional[int] = None
@@ -263,7 +268,7 @@ class Oracle:
 
     def state(self) -> Dict[str, Any]:
         return {
-            "last_event_id": self.last_event_id_buffer,
+            "last_event_id": self.last_event_id_string,
             "reconnection_time": self.reconnection_time,
             "discarded": self.discarded,
         }
@@ -411,8 +416,9 @@ class Oracle:
         # last event ID buffer using steps appropriate for the user agent."
         # For web browsers:
         # "1. Set the last event ID string of the event source to the value of
-        # the last event ID buffer."  (The event carries it as lastEventId.)
-        last_event_id = self.last_event_id_buffer
+        # the last event ID buffer."  (The event carries it as lastEventId.)  This step
+        # comes before step 2's return: a block without data sets the string too.
+        self.last_event_id_string = last_event_id = self.last_event_id_buffer
         block_retry, self._block_retry = self._block_retry, None
         self._data_bytes = 0
         # "2. If the data buffer is an empty string, set the data buffer and the
@@ -440,7 +446,7 @@ class Oracle:
                 "data": data,
                 "id": last_event_id,
                 "retry": block_retry,
-                "last_event_id": self.last_event_id_buffer,
+                "last_event_id": self.last_event_id_string,
                 "reconnection_time": self.reconnection_time,
                 "at": self._position,
             }

@@ -28,7 +28,8 @@ class TinyParser:
         self.data: List[str] = []
         self.has_data = False
         self.type = ""
-        self.last_id = ""
+        self.id_buffer = ""  # set by each id line
+        self.last_id = ""  # the last event ID string: set from the buffer by each blank line
         self.retry: Optional[int] = None
         self.block_retry: Optional[int] = None
         self.events: List[Dict[str, Any]] = []
@@ -47,6 +48,7 @@ class TinyParser:
 
     def process(self, line: str) -> None:
         if not line:
+            self.last_id = self.id_buffer  # even when the block had no data
             if self.has_data:
                 self.events.append(
                     {
@@ -69,7 +71,7 @@ class TinyParser:
         elif name == "event":
             self.type = value
         elif name == "id" and "\0" not in value:
-            self.last_id = value
+            self.id_buffer = value
         elif name == "retry" and value and all("0" <= c <= "9" for c in value):
             self.retry = self.block_retry = int(value)
 

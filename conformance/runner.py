@@ -116,7 +116,7 @@ class Reference:
             try:
                 for i in range(len(self._fx.data)):
                     oracle.feed(self._fx.data[i : i + 1])
-                    out.append((oracle.last_event_id_buffer, oracle.reconnection_time))
+                    out.append((oracle.last_event_id_string, oracle.reconnection_time))
             except LimitReached:
                 pass
             self._states = out

@@ -113,6 +113,13 @@ def check_header(name: str, value: str) -> None:
         raise UsageError(f"header name {name!r} is not a valid HTTP token (refused: header injection)")
     if any(c in value for c in _FORBIDDEN):
         raise UsageError(f"header {name!r}: the value contains CR, LF or NUL (refused: header injection)")
+    if not value.isascii() and max(value) > "\xff":
+        # The head is written one byte per character (Latin-1, as http.client does); httpx refuses
+        # any non-ASCII str.  Refused here, at the call, rather than failing at send time.
+        raise UsageError(
+            f"header {name!r}: the value has characters beyond Latin-1; encode it first "
+            "(e.g. percent-encoding, or value.encode('utf-8').decode('latin-1') to send UTF-8 bytes)"
+        )
 
 
 class Proxy:

@@ -22,7 +22,6 @@ from ._flows import Emit, Sleep
 from ._http import Request, merge_headers
 from ._retry import log, read_error_body, status_error
 from .errors import APIConnectionError, APIResponseValidationError, UsageError
-from .events import ServerSentEvent
 from .parser import DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_LINE_BYTES, SSEParser
 from .transport import ASYNCIO, BLOCKING, AsyncTransport, Transport
 
@@ -33,7 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from ._exchange import Timeout
     from ._flows import Flow
-    from .events import Comment
+    from .events import Comment, ServerSentEvent
 
     Item = Union[ServerSentEvent, Comment]
 
@@ -45,6 +44,23 @@ DEFAULT_RECONNECT_MS = 3000
 #: A connection that stayed up this long resets the reconnection backoff (LaunchDarkly's rule,
 #: against the reconnect storms of sanity-io/client#1236).
 HEALTHY_AFTER = 60.0
+
+
+def _check_last_event_id(value: object) -> None:
+    """A ``last_event_id`` given by the caller: a str without CR, LF or NUL (no stream can
+    produce one: lines end at CR and LF, an id with NUL is ignored), else ``UsageError`` now
+    rather than a request with a broken header."""
+    if not isinstance(value, str):
+        raise UsageError(f"last_event_id must be a str, not {type(value).__name__}")
+    if any(c in value for c in "\r\n\x00"):
+        raise UsageError(f"last_event_id {value!r} contains CR, LF or NUL: no event stream can send such an id")
+
+
+def _header_value_utf8(value: str) -> str:
+    """``value`` as the header value whose bytes on the wire are its UTF-8 encoding (the head is
+    written as Latin-1, one byte per character): §9.2.4 sends the last event ID string "encoded
+    as UTF-8"."""
+    return value.encode("utf-8").decode("latin-1")
 
 
 class EventSource:
@@ -78,6 +94,7 @@ class EventSource:
     ) -> None:
         if retry_ms < 0 or max_backoff < 0:
             raise UsageError("retry_ms and max_backoff must not be negative")
+        _check_last_event_id(last_event_id)
         body = data
         base = {"Accept": "text/event-stream", "Cache-Control": "no-cache", "Accept-Encoding": "identity"}
         if json is not None:
@@ -99,11 +116,7 @@ class EventSource:
         self.parser: SSEParser[Any] = SSEParser(
             comments=comments, max_line_bytes=max_line_bytes, max_event_bytes=max_event_bytes
         )
-        if last_event_id:
-            self.parser.last_event_id = last_event_id
-        #: The id of the last event delivered: what a reconnection sends as ``Last-Event-ID``
-        #: (the spec's "last event ID string", set when an event is dispatched).
-        self.last_event_id = last_event_id
+        self.parser.last_event_id = last_event_id
         if self.parser.retry is None:
             self.parser.retry = retry_ms
         self.response: Any = None
@@ -113,13 +126,22 @@ class EventSource:
         #: What the face iterates: the events flow run by its driver (nothing is sent before the first step).
         self._iterator = self._iterate()
 
+    @property
+    def last_event_id(self) -> str:
+        """What a reconnection sends as ``Last-Event-ID``: the parser's last event ID string
+        (WHATWG HTML §9.2.6 "dispatch the event" step 1), set by every block that ended, with
+        or without data, never by one that was cut off."""
+        return self.parser.last_event_id
+
     def _iterate(self) -> Any:
         raise NotImplementedError  # each face runs events() through its driver
 
     def _next_request(self) -> Request:
         headers = [(name, value) for name, value in self._headers if name.lower() != "last-event-id"]
         if self.last_event_id:
-            headers.append(("Last-Event-ID", self.last_event_id))
+            # §9.2.3: "If the EventSource object's last event ID string is not the empty string,
+            # set (`Last-Event-ID`, last event ID string, encoded as UTF-8) in request's header list."
+            headers.append(("Last-Event-ID", _header_value_utf8(self.last_event_id)))
         return Request(self._request.method, self._request.url, headers, self._request.body)
 
     def _delay(self, failures: int) -> float:
@@ -158,8 +180,7 @@ class EventSource:
                         response=response,
                         attempts=attempts,
                     )
-                parser.reset()
-                parser.last_event_id = self.last_event_id  # "set the last event ID buffer to the last event ID string"
+                parser.reset()  # keeps the last event ID string, and starts the new stream's buffer from it
                 opened = time.monotonic()
                 error = yield from self._read(response)
                 if time.monotonic() - opened >= HEALTHY_AFTER:
@@ -191,10 +212,6 @@ class EventSource:
                     return None
                 events = parser.feed(data)
                 if events:
-                    for event in reversed(events):
-                        if type(event) is ServerSentEvent:
-                            self.last_event_id = event.id
-                            break
                     yield Emit(events)
         finally:
             parser.close()

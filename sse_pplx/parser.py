@@ -132,9 +132,10 @@ class SSEParser(LineSplitter, _Yields["_Yielded"]):
         "_data_size",
         "_event_max",
         "_event_type",
+        "_id_buffer",
+        "_id_string",
         "_terminated",
         "incomplete_event",
-        "last_event_id",
         "max_event_bytes",
         "retry",
         "truncated",
@@ -177,8 +178,11 @@ class SSEParser(LineSplitter, _Yields["_Yielded"]):
         self.max_event_bytes = max_event_bytes
         self._event_max = UNLIMITED if max_event_bytes is None else max_event_bytes
         self._comments = comments
-        #: The spec's "last event ID buffer": sticky, set as soon as a valid id line is parsed.
-        self.last_event_id = last_event_id
+        # The spec's "last event ID string" (:attr:`last_event_id`) and "last event ID buffer":
+        # each valid id line sets the buffer, each blank line copies it into the string.  (The
+        # fast paths check ``_id_buffer is _id_string``: an id line waiting in an open block
+        # sends a batch down the general path.)
+        self._id_string = self._id_buffer = last_event_id
         #: The reconnection time in ms from the last valid retry field, or None.
         self.retry: Optional[int] = None
         #: After close(): True when the stream ended inside an event.
@@ -194,6 +198,23 @@ class SSEParser(LineSplitter, _Yields["_Yielded"]):
         self._terminated = False
 
     # -- public API -------------------------------------------------------
+
+    @property
+    def last_event_id(self) -> str:
+        """The spec's "last event ID string" (§9.2.6 "dispatch the event", step 1): what a
+        reconnection sends as ``Last-Event-ID``.
+
+        Every blank line that ends a block sets it to the id the block had (its own
+        ``id`` line, else the one before), whether or not the block had data; an ``id``
+        line in a block that never ended (the stream stopped, or was cut, before its
+        blank line) does not change it.  Assigning it (restoring a saved id before a
+        new stream is fed) sets the id buffer too.
+        """
+        return self._id_string
+
+    @last_event_id.setter
+    def last_event_id(self, value: str) -> None:
+        self._id_string = self._id_buffer = value
 
     def feed(self, data: Union[bytes, bytearray, memoryview]) -> List[_Yielded]:
         """Parse a chunk; return the events (and comments) it completed, in order.
@@ -275,7 +296,7 @@ class SSEParser(LineSplitter, _Yields["_Yielded"]):
         self.truncated = bool(partial) or bool(self._data)
         if self.truncated:
             # Discarded input must not change the visible state.
-            saved = (self.last_event_id, self.retry)
+            saved = (self._id_buffer, self.retry)
             if partial:
                 try:
                     self._field(partial, [])
@@ -283,7 +304,7 @@ class SSEParser(LineSplitter, _Yields["_Yielded"]):
                     self._data.pop()  # the cut-off line passes the event limit: keep what was complete
             if self._data:
                 self.incomplete_event = self._event()
-            self.last_event_id, self.retry = saved
+            self._id_buffer, self.retry = saved
         self._clear_block()
         return []
 
@@ -293,8 +314,12 @@ class SSEParser(LineSplitter, _Yields["_Yielded"]):
         Clears any partial line and half-received event and the terminated
         state; a leading BOM will be removed again.  Keeps
         :attr:`last_event_id` and :attr:`retry`, which the spec keeps across
-        reconnections.
+        reconnections.  An ``id`` line of a block that never ended is forgotten:
+        the new stream's id buffer starts from :attr:`last_event_id` (as the
+        parser a browser creates for each connection does), so a reconnection
+        that sets :attr:`last_event_id` before feeding also sets the buffer.
         """
+        self._id_buffer = self._id_string
         self._reset_lines()
         self._clear_block()
         self._terminated = False
@@ -324,7 +349,7 @@ class SSEParser(LineSplitter, _Yields["_Yielded"]):
             # empty data lines (max_event_bytes 1 MiB, 5 MiB sent) would take 80 MiB at once.
             raw = _LF.join([_LF.join(data[i : i + _JOIN_SLICE]) for i in range(0, len(data), _JOIN_SLICE)])
         text = _decode_utf8(raw)
-        return _new_tuple(_EVENT, (self._event_type or "message", text, self.last_event_id, self._block_retry))
+        return _new_tuple(_EVENT, (self._event_type or "message", text, self._id_buffer, self._block_retry))
 
     def _batch(self, batch: bytes) -> List[_Yielded]:
         """Interpret one LF-terminated batch of complete lines."""
@@ -336,7 +361,8 @@ class SSEParser(LineSplitter, _Yields["_Yielded"]):
             if len(data) == 1 and not self._event_type and self._block_retry is None:
                 self._data = []
                 self._data_size = 0
-                return [_new_tuple(_EVENT, ("message", _decode_utf8(data[0]), self.last_event_id, None))]
+                self._id_string = last_id = self._id_buffer  # "dispatch the event", step 1
+                return [_new_tuple(_EVENT, ("message", _decode_utf8(data[0]), last_id, None))]
             out = []
             self._dispatch(out)
             return out
@@ -361,6 +387,7 @@ class SSEParser(LineSplitter, _Yields["_Yielded"]):
             batch[:6] == _DATA_SP
             and end <= self._event_max
             and not (self._data or self._event_type or self._block_retry is not None)
+            and self._id_buffer is self._id_string
         ):
             # The LLM-stream shape: blocks that are one "data: ..." line each.
             if batch.find(10) == end:
@@ -372,7 +399,7 @@ class SSEParser(LineSplitter, _Yields["_Yielded"]):
                     text = value.decode()
                 except UnicodeDecodeError:
                     text = value.decode("utf-8", "replace")
-                out = [_new_tuple(_EVENT, ("message", text, self.last_event_id, None))]
+                out = [_new_tuple(_EVENT, ("message", text, self._id_string, None))]
             else:
                 # Split at b"\n\ndata: "; when no piece holds an LF, every block
                 # was one "data: ..." line and the pieces are their values.  (The
@@ -386,8 +413,10 @@ class SSEParser(LineSplitter, _Yields["_Yielded"]):
                     texts: Iterable[str] = list(map(bytes.decode, values))
                 except UnicodeDecodeError:
                     texts = map(_decode_utf8, values)
-                fields = zip(_repeat("message"), texts, _repeat(self.last_event_id), _repeat(None))
+                fields = zip(_repeat("message"), texts, _repeat(self._id_string), _repeat(None))
                 out = list(map(_new_tuple, _repeat(_EVENT), fields))
+            # (No block of this batch had an id line, and none was pending: the last event ID
+            # string is already the buffer, and "dispatch the event" step 1 changes nothing.)
             if end + 2 < len(batch):
                 lines = batch[end + 2 :].split(_LF)
                 lines.pop()
@@ -403,7 +432,7 @@ class SSEParser(LineSplitter, _Yields["_Yielded"]):
         # open (each ends with LF), or b"" when the batch ended with a blank line.
         tail = blocks.pop()
         block_of = self._block
-        if self._data or self._event_type or self._block_retry is not None:
+        if self._data or self._event_type or self._block_retry is not None or self._id_buffer is not self._id_string:
             # The first block continues one whose first lines came earlier.
             block_of(blocks[0], out)
             del blocks[0]
@@ -413,15 +442,15 @@ class SSEParser(LineSplitter, _Yields["_Yielded"]):
                 block_of(block, out)
         else:
             append = out.append
-            last_id = self.last_event_id
+            last_id = self._id_buffer  # (each block_of() leaves the string equal to the buffer)
             for block in blocks:
                 if block[:6] == _DATA_SP and 10 not in block:
                     # A whole block that is one "data: ..." line: its event at
-                    # once (the type is "message", the block had no retry).
+                    # once (the type is "message", the block had no retry or id).
                     append(_new_tuple(_EVENT, ("message", _decode_utf8(block[6:]), last_id, None)))
                 else:
                     block_of(block, out)
-                    last_id = self.last_event_id
+                    last_id = self._id_buffer
         if tail:
             lines = tail.split(_LF)
             lines.pop()
@@ -435,6 +464,9 @@ class SSEParser(LineSplitter, _Yields["_Yielded"]):
 
     def _dispatch(self, out: List[Any]) -> None:
         """A blank line: "dispatch the event" (§9.2.6)."""
+        # Step 1: "Set the last event ID string of the event source to the value of the last
+        # event ID buffer."  (Before step 2's return: a block without data sets it too.)
+        self._id_string = self._id_buffer
         if self._data:
             out.append(self._event())
             self._data = []
@@ -492,7 +524,7 @@ class SSEParser(LineSplitter, _Yields["_Yielded"]):
             # "If the field value does not contain U+0000 NULL, then set the last
             # event ID buffer to the field value. Otherwise, ignore the field."
             if b"\x00" not in value:
-                self.last_event_id = _decode_utf8(value)
+                self._id_buffer = _decode_utf8(value)
         elif field == b"retry" and value.isdigit():
             # "If the field value consists of only ASCII digits, then interpret
             # the field value as an integer in base ten, and set the event

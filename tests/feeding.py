@@ -298,7 +298,7 @@ class ReferenceResult:
     positioned_items: list[tuple[int, Any]]
     """(index of the byte that ended the dispatching/comment line, item)."""
     last_event_id: str
-    """Last event ID buffer after every *complete* line (before EOF handling)."""
+    """The last event ID string after every *complete* line (before EOF handling): set by blank lines only."""
     retry: int | None
     """Reconnection time after every complete line."""
     truncated: bool | None
@@ -347,14 +347,14 @@ def reference_parse(
     except LimitReached as exc:
         return ReferenceResult(
             positioned_items=[_item(f) for f in exc.events],
-            last_event_id=oracle.last_event_id_buffer,
+            last_event_id=oracle.last_event_id_string,
             retry=oracle.reconnection_time,
             truncated=None,
             incomplete_event=None,
             limit=exc.limit,
             limit_position=exc.position,
         )
-    last_id, retry, block_lines = oracle.last_event_id_buffer, oracle.reconnection_time, oracle.block_lines
+    last_id, retry, block_lines = oracle.last_event_id_string, oracle.reconnection_time, oracle.block_lines
     oracle.close()
     if oracle.discarded:
         truncated: bool | None = True

@@ -216,7 +216,8 @@ def test_expect_from_sse_pplx_keeps_state_per_event_and_limits() -> None:
         ("a", "1", "1", 50),
         ("b", "1", "1", None),
     ]
-    assert expect["end"] == {"last_event_id": "2", "reconnection_time": 50, "discarded": True}
+    # The cut-off block's "id: 2" never reached a blank line: the last event ID string stays "1".
+    assert expect["end"] == {"last_event_id": "1", "reconnection_time": 50, "discarded": True}
     limited = expect_from_sse_pplx(b"data: a\n\ndata: " + b"x" * 100 + b"\n\n", {"max_line_bytes": 50})
     assert limited["end"] is None and limited["error"]["limit"] == "max_line_bytes"
     assert limited["error"]["events_before"] == len(limited["events"]) == 1

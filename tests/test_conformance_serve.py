@@ -565,7 +565,9 @@ def test_eof_unterminated_ends_cleanly_before_the_blank_line() -> None:
     parser = SSEParser()
     got = parser.feed(result.body) + parser.close()
     assert len(got) == 1 and parser.incomplete_event is not None
-    assert parser.incomplete_event.data == "last" and parser.last_event_id == "7"  # the id line was complete
+    assert parser.incomplete_event.data == "last" and parser.incomplete_event.id == "7"
+    # The id line was complete, but its block never ended: a reconnection must not skip "last".
+    assert parser.last_event_id == ""
 
 
 def test_eof_mid_event_ends_cleanly_inside_a_data_line() -> None:

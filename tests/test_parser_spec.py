@@ -619,11 +619,13 @@ def test_invalid_retry_after_valid_one_in_a_block_keeps_the_valid_one() -> None:
 
 
 def test_retry_state_is_updated_as_soon_as_the_line_is_parsed() -> None:
-    """Contract: retry and last_event_id are "updated as soon as a valid ... line is
-    parsed", not at dispatch."""
+    """Contract: retry is "updated as soon as a valid ... line is parsed", not at dispatch;
+    last_event_id (the spec's last event ID *string*) only when the block ends."""
     parser = SSEParser()
     parser.feed(b"retry: 300\nid: abc\n")
     assert parser.retry == 300
+    assert parser.last_event_id == ""
+    parser.feed(b"\n")
     assert parser.last_event_id == "abc"
 
 
