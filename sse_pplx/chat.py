@@ -132,6 +132,8 @@ class ChatDecoder:
         self._received = self._accumulator.received  # the result being filled in
         self._on_complete = on_complete
         self._closed = False
+        self._flushed = False  # flush() has closed the parser
+        self._cut = False  # the stream ended inside an event that was not kept
         self._pending_error: Optional[ProtocolError] = None
         #: A terminal marker ([DONE] or a done event) was seen: stop reading.
         self.done = False
@@ -372,8 +374,36 @@ class ChatDecoder:
         self.done = True
         return self._accumulator.snapshot(outcome)
 
+    def flush(self) -> Optional[ChatCompletionChunk]:
+        """End of the bytes: close the parser and return the chunk of a last event that
+        arrived whole but without its blank line (salvaged: ``[DONE]``, complete JSON, or an
+        ``error`` event), or None.
+
+        :meth:`close` calls it; a caller that yields chunks calls it first, yields what it
+        returns, then calls :meth:`close`, so that the chunks it yielded add up to the
+        result (``result.salvaged`` still says the event was kept).  Idempotent.
+
+        Raises:
+            APIErrorEvent / StreamDecodeError: from a salvaged last event.
+        """
+        if self._flushed or self.done:
+            self._flushed = True
+            return None
+        self._flushed = True
+        self.parser.close()
+        if not self.parser.truncated:
+            return None
+        self._cut = True
+        last = self.parser.incomplete_event
+        if last is None or not self._salvageable(last):
+            return None
+        self._cut = False
+        self._received.salvaged = True
+        self._received.warnings.append("the last event had no terminating blank line; it was complete and was kept")
+        return self.feed_event(last)
+
     def close(self) -> ChatResult:
-        """End of stream: flush, salvage a cut-off last event, and give the verdict.
+        """End of stream: flush (salvaging a cut-off last event), and give the verdict.
 
         Raises:
             IncompleteStreamError: ``strict=True`` and the outcome is "truncated"
@@ -382,14 +412,8 @@ class ChatDecoder:
         """
         if self._closed:
             return self._accumulator.snapshot(self._received.outcome)
-        cut = False
-        if not self.done:
-            self.parser.close()
-            if self.parser.truncated:
-                cut = True
-                last = self.parser.incomplete_event
-                if last is not None and self._salvage(last):
-                    cut = False
+        self.flush()
+        cut = self._cut
         self._accumulator.finish()
         outcome = self._outcome(cut)
         self._received.outcome = outcome
@@ -405,24 +429,24 @@ class ChatDecoder:
             self._on_complete(result)
         return result
 
-    def _salvage(self, event: ServerSentEvent) -> bool:
-        """Keep a last event whose blank line never came, when it is evidently whole.
+    @staticmethod
+    def _salvageable(event: ServerSentEvent) -> bool:
+        """Whether a last event whose blank line never came is evidently whole, and kept.
 
         It is whole when its data is ``[DONE]`` or complete JSON; an ``error``
         event is reported whatever its data.  It is then interpreted like any
-        other event, under its own name.
+        other event, under its own name (perplexity-wire.md §7.3: the Stainless
+        SDKs drop it silently).
         """
         data = event.data.strip()
-        if event.event != "error" and data != "[DONE]":
-            if data[:1] not in ("{", "["):
-                return False
-            try:
-                _loads(data)
-            except (ValueError, RecursionError):
-                return False
-        self._received.salvaged = True
-        self._received.warnings.append("the last event had no terminating blank line; it was complete and was kept")
-        self.feed_event(event)
+        if event.event == "error" or data == "[DONE]":
+            return True
+        if data[:1] not in ("{", "["):
+            return False
+        try:
+            _loads(data)
+        except (ValueError, RecursionError):
+            return False
         return True
 
 
@@ -442,9 +466,11 @@ class _ChunkFeed:
         self.decoder = decoder
         self.step = decoder.iter_feed
 
-    def finish(self) -> Tuple[()]:
+    def finish(self) -> Iterator[ChatCompletionChunk]:
+        salvaged = self.decoder.flush()  # a last event kept without its blank line is a chunk too
+        if salvaged is not None:
+            yield salvaged
         self.decoder.close()  # the verdict (IncompleteStreamError with strict=True)
-        return ()
 
 
 class _ResultFeed:

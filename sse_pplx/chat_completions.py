@@ -87,6 +87,8 @@ class ChatCompletions:
         transport = client._transport
         response, attempts = yield from send(transport.core, request, budget, client.max_retries, client.api_key)
         if not stream:
+            if response.content_type == "text/event-stream":
+                return (yield from _collect_flow(response, client._new_decoder(), attempts))
             raw = yield from _read_body(response, attempts)
             return _completion(response, raw, attempts)
         kind = response.content_type
@@ -113,11 +115,7 @@ def _read_body(response: ResponseCore, attempts: int) -> Flow[bytes]:
 
 
 def _completion(response: ResponseCore, raw: bytes, attempts: int) -> ChatCompletion:
-    """A non-streamed answer: the JSON completion (or an event stream collected into one)."""
-    if response.content_type == "text/event-stream":
-        decoder = ChatDecoder()
-        decoder.feed(raw)
-        return decoder.close().to_completion()
+    """A non-streamed answer: the JSON completion."""
     try:
         body = json.loads(raw.decode("utf-8"))
     except ValueError as exc:
@@ -132,6 +130,51 @@ def _completion(response: ResponseCore, raw: bytes, attempts: int) -> ChatComple
     if body.get("error"):
         raise APIError(error_message(body), body=body, attempts=attempts)
     return ChatCompletion(body)
+
+
+def _collect_flow(response: ResponseCore, decoder: ChatDecoder, attempts: int) -> Flow[ChatCompletion]:
+    """``stream=False`` answered with an event stream: decoded as it arrives and collected into
+    one completion, with the verdict ``stream=True`` gives (issue 13).  An error event, a limit,
+    a broken connection or a stream cut short raise the same typed errors, carrying ``.partial``
+    and ``last_event_id``; never a quietly partial answer."""
+    try:
+        try:
+            while not decoder.done:
+                data = yield from response.read1_flow()
+                if not data:
+                    break
+                decoder._consume(data)  # the result only: no chunk objects are built
+            if decoder.done:  # [DONE]: read the rest briefly, to keep the connection
+                yield from response.drain_flow()
+        except APIConnectionError as exc:
+            result = decoder.close()
+            if result.outcome == "truncated":
+                exc.partial = result
+                raise
+            result.warnings.append(f"the connection broke after the answer had finished: {exc.message}")
+            return result.to_completion()
+        result = decoder.close()
+        if result.outcome == "truncated":
+            raise _incomplete(decoder, result, attempts)
+    except (APIError, ProtocolError) as exc:
+        exc.attempts = attempts
+        exc.last_event_id = decoder.last_event_id or None
+        raise
+    finally:
+        response.close()
+    return result.to_completion()
+
+
+def _incomplete(decoder: ChatDecoder, result: ChatResult, attempts: int) -> IncompleteStreamError:
+    """The error for an answer that stopped short (``result.outcome == "truncated"``)."""
+    cut = decoder.parser.truncated and not result.salvaged
+    why = "the last event was cut off" if cut else "the body ended with no [DONE] and no finish_reason"
+    return IncompleteStreamError(
+        f"the stream ended before the answer did: {why} ({len(result.content)} characters received)",
+        partial=result,
+        last_event_id=decoder.last_event_id or None,
+        attempts=attempts,
+    )
 
 
 # -- chat streams ----------------------------------------------------------------------
@@ -168,6 +211,7 @@ class _ChatStreamState:
                 try:
                     data = yield from response.read1_flow()
                 except APIConnectionError as exc:
+                    yield Emit(self._salvaged())  # a whole last event that lacked only its blank line
                     error = self._broken(exc)
                     if error is None:
                         return
@@ -177,6 +221,7 @@ class _ChatStreamState:
                 yield Emit(decoder.iter_feed(data))
             if decoder.done:  # [DONE]: the end of the body is usually right behind it; keep the connection
                 yield from response.drain_flow()
+            yield Emit(self._salvaged())
             self._end()
         except GeneratorExit:
             raise
@@ -186,6 +231,12 @@ class _ChatStreamState:
             raise
         finally:
             response.close()
+
+    def _salvaged(self) -> List[ChatCompletionChunk]:
+        """The end of the bytes: the chunk of a last event kept without its blank line, if any,
+        yielded like the others so that the chunks add up to ``result`` (issue 13)."""
+        chunk = self._decoder.flush()
+        return [] if chunk is None else [chunk]
 
     def _whole_chunk(self) -> List[ChatCompletionChunk]:
         """A 200 with a whole JSON completion instead of a stream is taken as that completion, as one chunk."""
@@ -223,14 +274,7 @@ class _ChatStreamState:
         result = self._decoder.close()
         self._final = result
         if result.outcome == "truncated":
-            cut = self._decoder.parser.truncated and not result.salvaged
-            why = "the last event was cut off" if cut else "the body ended with no [DONE] and no finish_reason"
-            error = IncompleteStreamError(
-                f"the stream ended before the answer did: {why} ({len(result.content)} characters received)",
-                partial=result,
-                last_event_id=self._decoder.last_event_id or None,
-                attempts=self._attempts,
-            )
+            error = _incomplete(self._decoder, result, self._attempts)
             self._error = error
             raise error
 

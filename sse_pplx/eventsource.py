@@ -21,7 +21,7 @@ from ._exchange import DEFAULT_TIMEOUT, as_timeout
 from ._flows import Emit, Sleep
 from ._http import Request, merge_headers
 from ._retry import log, read_error_body, status_error
-from .errors import APIConnectionError, APIResponseValidationError, UsageError
+from .errors import APIConnectionError, APIError, APIResponseValidationError, ProtocolError, UsageError
 from .parser import DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_LINE_BYTES, SSEParser
 from .transport import ASYNCIO, BLOCKING, AsyncTransport, Transport
 
@@ -122,6 +122,8 @@ class EventSource:
         self.response: Any = None
         #: How many times the stream reconnected.
         self.reconnects = 0
+        #: How many requests were made (the first one and every reconnection).
+        self.attempts = 0
         self._closed = False
         #: What the face iterates: the events flow run by its driver (nothing is sent before the first step).
         self._iterator = self._iterate()
@@ -154,12 +156,21 @@ class EventSource:
         return delay * (0.5 + 0.5 * random.random())
 
     def events(self) -> Flow[None]:
-        """Emits events as they arrive, reconnecting when asked to."""
+        """Emits events as they arrive, reconnecting when asked to.  Every error it raises
+        carries ``attempts`` and ``last_event_id`` (the string a reconnection would send)."""
+        try:
+            yield from self._connections()
+        except (APIError, ProtocolError) as exc:
+            exc.attempts = self.attempts
+            exc.last_event_id = self.last_event_id or None
+            raise
+
+    def _connections(self) -> Flow[None]:
         parser = self.parser
         failures = 0
-        attempts = 0
         while True:
-            attempts += 1
+            self.attempts += 1
+            attempts = self.attempts
             error: Optional[APIConnectionError] = None
             try:
                 response = self.response = yield from self._transport.open(self._next_request(), self.timeout)
@@ -188,8 +199,6 @@ class EventSource:
             if not self.reconnect or (self.max_reconnects is not None and self.reconnects >= self.max_reconnects):
                 if error is None:
                     return
-                error.attempts = attempts
-                error.last_event_id = self.last_event_id or None
                 if parser.truncated:
                     error.events = [] if parser.incomplete_event is None else [parser.incomplete_event]
                 raise error
@@ -210,7 +219,12 @@ class EventSource:
                     return exc
                 if not data:
                     return None
-                events = parser.feed(data)
+                try:
+                    events = parser.feed(data)
+                except ProtocolError as exc:  # the events completed before the error are delivered first
+                    completed, exc.events = exc.events, []
+                    yield Emit(completed)
+                    raise
                 if events:
                     yield Emit(events)
         finally:
