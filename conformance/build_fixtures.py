@@ -612,6 +612,14 @@ def build_spec(b: Builder) -> None:
         end={"last_event_id": "1", "discarded": True},
     )
     b.add(
+        s + "id-unicode-dataless-then-cut",
+        "a non-ASCII id in a data-less block is the string; one in a cut-off block is not",
+        string_rule + "; " + eof,
+        "data: a\n\nid: \u00e9\u2603\n\nid: \U0001f600\ndata: b",
+        [E("a")],
+        end={"last_event_id": "\u00e9\u2603", "discarded": True},
+    )
+    b.add(
         s + "id-in-open-block-lines-not-sent",
         "complete id and data lines whose blank line never came leave the string alone",
         string_rule + "; " + eof,
