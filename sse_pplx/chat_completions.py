@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 
 from ._exchange import NOT_GIVEN
+from ._faces import AsyncFace, SyncFace
 from ._flows import Emit
 from ._retry import send
 from .chat import ChatDecoder, ChatResult
@@ -33,7 +34,7 @@ from .errors import (
     error_message,
 )
 from .events import ServerSentEvent
-from .transport import ASYNCIO, BLOCKING, AsyncResponse, Response
+from .transport import ASYNCIO, AsyncResponse, Response
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
@@ -200,7 +201,7 @@ class _ChatStreamState:
         """Everything received so far (final once the stream has ended)."""
         return self._final if self._final is not None else self._decoder.result
 
-    def _chunks_flow(self) -> Flow[None]:
+    def _flow(self) -> Flow[None]:
         """Emits chunks as they are decoded, until ``[DONE]`` or the end of the body."""
         decoder = self._decoder
         response = self.response
@@ -294,13 +295,13 @@ class _ChatStreamState:
         if self._final is None:
             self._final = self._decoder.result
 
-    def _final_completion(self) -> ChatResult:
+    def _final_result(self) -> ChatResult:
         """The result once the stream was read to its end (the error it ended with, re-raised)."""
         if self._error is not None:
             raise self._error
         return self.result
 
-    def _collect_text(self, include_reasoning: bool) -> List[str]:
+    def _collect_text(self, include_reasoning: bool = False) -> List[str]:
         """A list the decoder appends the answer's text to (with ``include_reasoning``, the raw content)."""
         pieces: List[str] = []
         self._decoder.add_text_listener(pieces.append, include_reasoning=include_reasoning)
@@ -316,13 +317,7 @@ class _ChatStreamState:
             response.close()
 
 
-def _take(pieces: List[str]) -> List[str]:
-    taken = pieces[:]
-    del pieces[:]
-    return taken
-
-
-class Stream(_ChatStreamState):
+class Stream(_ChatStreamState, SyncFace[ChatCompletionChunk, ChatResult]):
     """A streamed chat completion: iterate it for ``ChatCompletionChunk`` objects.
 
     Use it as a context manager (or call :meth:`close`) to release the connection; leaving
@@ -342,28 +337,11 @@ class Stream(_ChatStreamState):
 
     def __init__(self, response: Response, decoder: ChatDecoder, attempts: int, whole: Optional[bytes] = None) -> None:
         super().__init__(response, decoder, attempts, whole)
-        self._iterator: Iterator[ChatCompletionChunk] = BLOCKING.iterate(self._chunks_flow())
-
-    def __iter__(self) -> Iterator[ChatCompletionChunk]:
-        # A generator of its own, so that leaving the loop (break, an exception) closes the
-        # connection at once instead of when the stream object is collected (openai/openai-python#969).
-        try:
-            yield from self._iterator
-        finally:
-            self.close()
-
-    def __next__(self) -> ChatCompletionChunk:
-        return next(self._iterator)
+        self._start()
 
     def iter_text(self, *, include_reasoning: bool = False) -> Iterator[str]:
         """The answer's text as it streams (with ``include_reasoning``, the raw content, ``<think>`` included)."""
-        pieces = self._collect_text(include_reasoning)
-        try:
-            for _ in self._iterator:
-                yield from _take(pieces)
-            yield from _take(pieces)
-        finally:
-            self.close()
+        return self._texts(self._collect_text(include_reasoning))
 
     @property
     def text_stream(self) -> Iterator[str]:
@@ -372,28 +350,10 @@ class Stream(_ChatStreamState):
 
     def get_final_completion(self) -> ChatResult:
         """Read the rest of the stream and return the result (re-raises the error the stream ended with)."""
-        for _ in self._iterator:
-            pass
-        return self._final_completion()
-
-    def until_done(self) -> Stream:
-        """Read the rest of the stream (the SDKs' name); returns the stream."""
-        self.get_final_completion()
-        return self
-
-    def close(self) -> None:
-        """Stop now: the connection is closed, what has arrived stays in ``result``."""
-        self._iterator.close()  # type: ignore[attr-defined]
-        self._settle()
-
-    def __enter__(self) -> Stream:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+        return self._read_to_end()
 
 
-class AsyncStream(_ChatStreamState):
+class AsyncStream(_ChatStreamState, AsyncFace[ChatCompletionChunk, ChatResult]):
     """The asyncio face of :class:`Stream`: ``async for``, ``async with``, ``await get_final_completion()``."""
 
     response: AsyncResponse
@@ -402,30 +362,11 @@ class AsyncStream(_ChatStreamState):
         self, response: AsyncResponse, decoder: ChatDecoder, attempts: int, whole: Optional[bytes] = None
     ) -> None:
         super().__init__(response, decoder, attempts, whole)
-        self._iterator: AsyncIterator[ChatCompletionChunk] = ASYNCIO.iterate(self._chunks_flow())
+        self._start()
 
-    async def __aiter__(self) -> AsyncIterator[ChatCompletionChunk]:
-        # Its own generator, so that leaving the loop closes the connection (see Stream.__iter__).
-        try:
-            async for chunk in self._iterator:
-                yield chunk
-        finally:
-            await self.close()
-
-    async def __anext__(self) -> ChatCompletionChunk:
-        return await self._iterator.__anext__()
-
-    async def iter_text(self, *, include_reasoning: bool = False) -> AsyncIterator[str]:
+    def iter_text(self, *, include_reasoning: bool = False) -> AsyncIterator[str]:
         """The answer's text as it streams."""
-        pieces = self._collect_text(include_reasoning)
-        try:
-            async for _ in self._iterator:
-                for piece in _take(pieces):
-                    yield piece
-            for piece in _take(pieces):
-                yield piece
-        finally:
-            await self.close()
+        return self._texts(self._collect_text(include_reasoning))
 
     @property
     def text_stream(self) -> AsyncIterator[str]:
@@ -433,23 +374,4 @@ class AsyncStream(_ChatStreamState):
 
     async def get_final_completion(self) -> ChatResult:
         """Read the rest of the stream and return the result (re-raises the error the stream ended with)."""
-        async for _ in self._iterator:
-            pass
-        return self._final_completion()
-
-    async def until_done(self) -> AsyncStream:
-        await self.get_final_completion()
-        return self
-
-    async def close(self) -> None:
-        """Stop now: the connection is closed, what has arrived stays in ``result``."""
-        await self._iterator.aclose()  # type: ignore[attr-defined]
-        self._settle()
-
-    aclose = close
-
-    async def __aenter__(self) -> AsyncStream:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.close()
+        return await self._read_to_end()

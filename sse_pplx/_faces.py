@@ -1,0 +1,156 @@
+"""The two faces of a client stream, written once for every resource.
+
+A resource's stream state (the chat streams of :mod:`sse_pplx.chat_completions`, the
+response streams of :mod:`sse_pplx.responses_resource`) holds the response, the decoder and
+the flow that reads it; :class:`SyncFace` runs that flow through the blocking driver and
+:class:`AsyncFace` through the asyncio one.  Both give the same surface: iteration (leaving
+the loop closes the connection at once, openai/openai-python#969), ``with`` / ``async with``,
+``close()``, ``iter_text()`` / ``text_stream``, ``until_done()``, and :meth:`_read_to_end`,
+which each resource names as the SDKs do (``get_final_completion``, ``get_final_response``).
+
+What a state provides: ``_flow()`` (the reading flow, emitting the items), ``_settle()`` (the
+reader stopped: close, keep the result) and ``_final_result()`` (the result once read to the
+end, or the error it ended with, raised); text iteration takes the list the state's decoder
+appends text to.
+No spec section applies here.
+"""
+
+from __future__ import annotations
+
+from typing import Any, AsyncIterator, Generic, Iterator, List, TypeVar
+
+from .transport import ASYNCIO, BLOCKING
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover
+    from ._flows import Flow
+
+__all__ = ["AsyncFace", "SyncFace"]
+
+_Item = TypeVar("_Item")
+_Result = TypeVar("_Result")
+_Sync = TypeVar("_Sync", bound="SyncFace[Any, Any]")
+_Async = TypeVar("_Async", bound="AsyncFace[Any, Any]")
+
+
+def _take(pieces: List[str]) -> List[str]:
+    taken = pieces[:]
+    del pieces[:]
+    return taken
+
+
+class _State(Generic[_Item, _Result]):
+    """What a face needs from the resource's stream state (see the module docstring)."""
+
+    def _flow(self) -> Flow[None]:
+        raise NotImplementedError
+
+    def _settle(self) -> None:
+        raise NotImplementedError
+
+    def _final_result(self) -> _Result:
+        raise NotImplementedError
+
+
+class SyncFace(_State[_Item, _Result]):
+    """The blocking face: ``for item in stream``, ``with stream:``, ``stream.close()``."""
+
+    _iterator: Iterator[_Item]
+
+    def _start(self) -> None:
+        self._iterator = BLOCKING.iterate(self._flow())
+
+    def __iter__(self) -> Iterator[_Item]:
+        # A generator of its own, so that leaving the loop (break, an exception) closes the
+        # connection at once instead of when the stream object is collected.
+        try:
+            yield from self._iterator
+        finally:
+            self.close()
+
+    def __next__(self) -> _Item:
+        return next(self._iterator)
+
+    def _texts(self, pieces: List[str]) -> Iterator[str]:
+        """Iterate, yielding the text the decoder appended to ``pieces`` meanwhile."""
+        try:
+            for _ in self._iterator:
+                yield from _take(pieces)
+            yield from _take(pieces)
+        finally:
+            self.close()
+
+    def _read_to_end(self) -> _Result:
+        """Read the rest of the stream; the result (or the error the stream ended with, raised)."""
+        for _ in self._iterator:
+            pass
+        return self._final_result()
+
+    def until_done(self: _Sync) -> _Sync:
+        """Read the rest of the stream (the SDKs' name); returns the stream."""
+        self._read_to_end()
+        return self
+
+    def close(self) -> None:
+        """Stop now: the connection is closed, what has arrived stays in ``result``."""
+        self._iterator.close()  # type: ignore[attr-defined]
+        self._settle()
+
+    def __enter__(self: _Sync) -> _Sync:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class AsyncFace(_State[_Item, _Result]):
+    """The asyncio face: ``async for``, ``async with``, ``await stream.close()``."""
+
+    _iterator: AsyncIterator[_Item]
+
+    def _start(self) -> None:
+        self._iterator = ASYNCIO.iterate(self._flow())
+
+    async def __aiter__(self) -> AsyncIterator[_Item]:
+        # Its own generator, so that leaving the loop closes the connection (see SyncFace.__iter__).
+        try:
+            async for item in self._iterator:
+                yield item
+        finally:
+            await self.close()
+
+    async def __anext__(self) -> _Item:
+        return await self._iterator.__anext__()
+
+    async def _texts(self, pieces: List[str]) -> AsyncIterator[str]:
+        try:
+            async for _ in self._iterator:
+                for piece in _take(pieces):
+                    yield piece
+            for piece in _take(pieces):
+                yield piece
+        finally:
+            await self.close()
+
+    async def _read_to_end(self) -> _Result:
+        async for _ in self._iterator:
+            pass
+        return self._final_result()
+
+    async def until_done(self: _Async) -> _Async:
+        """Read the rest of the stream; returns the stream."""
+        await self._read_to_end()
+        return self
+
+    async def close(self) -> None:
+        """Stop now: the connection is closed, what has arrived stays in ``result``."""
+        await self._iterator.aclose()  # type: ignore[attr-defined]
+        self._settle()
+
+    aclose = close
+
+    async def __aenter__(self: _Async) -> _Async:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
