@@ -70,6 +70,18 @@ if TYPE_CHECKING:  # pragma: no cover
         aconnect,
         connect,
     )
+    from .response_events import ResponseEvent
+    from .response_result import ResponseResult
+    from .responses import (
+        ResponseDecoder,
+        acollect_response,
+        aiter_response_events,
+        aiter_response_text,
+        collect_response,
+        iter_response_events,
+        iter_response_text,
+    )
+    from .responses_resource import AsyncResponseStream, ResponseStream
 
 __all__ = [
     "DEFAULT_MAX_LINE_BYTES",
@@ -124,6 +136,17 @@ __all__ = [
     "iter_chat_chunks",
     "iter_events",
     "iter_text",
+    "AsyncResponseStream",
+    "ResponseDecoder",
+    "ResponseEvent",
+    "ResponseResult",
+    "ResponseStream",
+    "acollect_response",
+    "aiter_response_events",
+    "aiter_response_text",
+    "collect_response",
+    "iter_response_events",
+    "iter_response_text",
 ]
 
 # The chat layer (and with it json) loads on first use (PEP 562), so that
@@ -151,6 +174,17 @@ _LAZY = {
     "aconnect": "client",
     "connect": "client",
     "Timeout": "_exchange",
+    "ResponseDecoder": "responses",
+    "acollect_response": "responses",
+    "aiter_response_events": "responses",
+    "aiter_response_text": "responses",
+    "collect_response": "responses",
+    "iter_response_events": "responses",
+    "iter_response_text": "responses",
+    "ResponseEvent": "response_events",
+    "ResponseResult": "response_result",
+    "AsyncResponseStream": "responses_resource",
+    "ResponseStream": "responses_resource",
 }
 
 

@@ -32,6 +32,7 @@ __all__ = [
     "Receive",
     "Send",
     "Sleep",
+    "without_emits",
 ]
 
 
@@ -162,3 +163,28 @@ class FlowStep:
 
     def close(self) -> None:
         self._flow.close()
+
+
+def without_emits(flow: Flow[_T]) -> Flow[_T]:
+    """``flow`` for a caller that wants only its answer: the items of its :class:`Emit`
+    operations are produced (and their errors thrown back) here, every other operation is
+    passed on to the driver.  (``stream=False`` answered with a stream reads it this way.)"""
+    step = FlowStep(flow)
+    operation = step.send(None)
+    while operation is not None:
+        error: Optional[BaseException] = None
+        if isinstance(operation, Emit):
+            try:
+                for _ in operation.items:
+                    pass
+            except BaseException as exc:
+                error = exc
+            operation = step.resume(error)
+            continue
+        try:
+            value = yield operation
+        except BaseException as exc:
+            operation = step.throw(exc)
+        else:
+            operation = step.send(value)
+    return step.result  # type: ignore[no-any-return]

@@ -9,7 +9,9 @@ jitter.  A 2xx is never retried: once a stream has started, what breaks it is th
 business (it keeps the partial answer).
 
 :func:`send` is a flow (:mod:`~sse_pplx._flows`): the sync and the async client run the
-same code through their driver.
+same code through their driver.  :func:`read_body` and :func:`json_object` read a 2xx
+answer that is not a stream; :func:`reconnect_delay` is the wait before a broken stream is
+re-established (``connect(reconnect=True)``, a response stream's resumption).
 """
 
 from __future__ import annotations
@@ -19,11 +21,18 @@ import random
 import time
 
 from ._flows import Sleep
-from .errors import STATUS_ERRORS, APIConnectionError, APIStatusError, InternalServerError, parse_error_body
+from .errors import (
+    STATUS_ERRORS,
+    APIConnectionError,
+    APIResponseValidationError,
+    APIStatusError,
+    InternalServerError,
+    parse_error_body,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Any, Callable, Optional, Tuple, TypeVar, Union
+    from typing import Any, Callable, Dict, Optional, Tuple, TypeVar, Union
 
     from ._exchange import ResponseCore, Timeout, TransportCore
     from ._flows import Flow
@@ -31,7 +40,16 @@ if TYPE_CHECKING:  # pragma: no cover
 
     _Response = TypeVar("_Response", bound=ResponseCore)
 
-__all__ = ["backoff", "retry_after", "send", "should_retry", "status_error"]
+__all__ = [
+    "backoff",
+    "json_object",
+    "read_body",
+    "reconnect_delay",
+    "retry_after",
+    "send",
+    "should_retry",
+    "status_error",
+]
 
 log = logging.getLogger("sse_pplx")
 
@@ -84,6 +102,18 @@ def backoff(retries_done: int, rng: Callable[[], float] = random.random) -> floa
     return delay * (1.0 - 0.25 * rng())
 
 
+def reconnect_delay(failures: int, base: float, cap: float, rng: Callable[[], float] = random.random) -> float:
+    """The wait before reconnection number ``failures`` (1, 2, ...) of a stream that broke:
+    the first after ``base`` seconds exactly, as a browser's EventSource waits its ``retry``
+    time (WHATWG HTML §9.2.3); then exponential backoff from it, capped at ``cap``, with
+    jitter (against reconnect storms, sanity-io/client#1236).  ``connect(reconnect=True)``
+    and the response streams' resumption share it."""
+    if failures <= 1:
+        return base
+    delay = min(cap, max(base, 0.1) * 2.0 ** min(failures - 1, 30))
+    return delay * (0.5 + 0.5 * rng())
+
+
 def _retry_delay(retries_done: int, headers: Any) -> Optional[float]:
     """How long to wait before the next attempt; None when the server asks for longer than we wait."""
     asked = retry_after(headers)
@@ -114,6 +144,33 @@ def read_error_body(response: ResponseCore, secret: Optional[str] = None) -> Flo
     if secret:
         raw = raw.replace(secret.encode("utf-8"), b"[REDACTED]")
     return raw
+
+
+def read_body(response: ResponseCore, attempts: int) -> Flow[bytes]:
+    """A 2xx response's whole body; a connection error while reading it says how many attempts were made."""
+    try:
+        return (yield from response.read_flow())
+    except APIConnectionError as exc:
+        exc.attempts = attempts
+        raise
+
+
+def json_object(response: ResponseCore, raw: bytes, attempts: int) -> Dict[str, Any]:
+    """A 2xx body that must be a JSON object; anything else is an ``APIResponseValidationError``."""
+    import json
+
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except ValueError as exc:
+        excerpt = raw[:200].decode("utf-8", "replace")
+        raise APIResponseValidationError(
+            f"the response is not JSON ({exc}): {excerpt!r}", response=response, body=excerpt, attempts=attempts
+        ) from None
+    if not isinstance(body, dict):
+        raise APIResponseValidationError(
+            "the response is not a JSON object", response=response, body=body, attempts=attempts
+        )
+    return body
 
 
 def send(

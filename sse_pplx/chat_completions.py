@@ -22,7 +22,7 @@ import json
 from ._exchange import NOT_GIVEN
 from ._faces import AsyncFace, SyncFace
 from ._flows import Emit
-from ._retry import send
+from ._retry import json_object, read_body, send
 from .chat import ChatDecoder, ChatResult
 from .chat_objects import ChatCompletion, ChatCompletionChunk
 from .errors import (
@@ -90,12 +90,12 @@ class ChatCompletions:
         if not stream:
             if response.content_type == "text/event-stream":
                 return (yield from _collect_flow(response, client._new_decoder(), attempts))
-            raw = yield from _read_body(response, attempts)
+            raw = yield from read_body(response, attempts)
             return _completion(response, raw, attempts)
         kind = response.content_type
         whole: Optional[bytes] = None
         if kind == "application/json" or kind.endswith("+json"):
-            whole = yield from _read_body(response, attempts)  # a whole completion where a stream was asked for
+            whole = yield from read_body(response, attempts)  # a whole completion where a stream was asked for
         elif kind not in ("text/event-stream", ""):
             response.close()
             raise APIResponseValidationError(
@@ -107,27 +107,9 @@ class ChatCompletions:
         return face(response, client._new_decoder(), attempts, whole)
 
 
-def _read_body(response: ResponseCore, attempts: int) -> Flow[bytes]:
-    try:
-        return (yield from response.read_flow())
-    except APIConnectionError as exc:
-        exc.attempts = attempts
-        raise
-
-
 def _completion(response: ResponseCore, raw: bytes, attempts: int) -> ChatCompletion:
     """A non-streamed answer: the JSON completion."""
-    try:
-        body = json.loads(raw.decode("utf-8"))
-    except ValueError as exc:
-        excerpt = raw[:200].decode("utf-8", "replace")
-        raise APIResponseValidationError(
-            f"the response is not JSON ({exc}): {excerpt!r}", response=response, body=excerpt, attempts=attempts
-        ) from None
-    if not isinstance(body, dict):
-        raise APIResponseValidationError(
-            "the response is not a JSON object", response=response, body=body, attempts=attempts
-        )
+    body = json_object(response, raw, attempts)
     if body.get("error"):
         raise APIError(error_message(body), body=body, attempts=attempts)
     return ChatCompletion(body)

@@ -35,6 +35,8 @@ from .chat_completions import AsyncStream, ChatCompletions, Stream
 from .errors import UsageError
 from .eventsource import AsyncEventStream, EventStream, aconnect, connect
 from .parser import DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_LINE_BYTES
+from .responses import ResponseDecoder
+from .responses_resource import AsyncResponseStream, Responses, ResponseStream
 from .transport import AsyncTransport, Transport
 
 TYPE_CHECKING = False
@@ -52,11 +54,14 @@ __all__ = [
     "AsyncClient",
     "AsyncEventStream",
     "AsyncPerplexity",
+    "AsyncResponseStream",
     "AsyncStream",
     "Chat",
     "Client",
     "EventStream",
     "Perplexity",
+    "ResponseStream",
+    "Responses",
     "Stream",
     "aconnect",
     "backoff",
@@ -103,6 +108,9 @@ class _ClientBase:
 
     # The API resources: one line each.
     chat = _Resource(Chat)
+    responses = _Resource(Responses)
+    #: Where ``responses.create`` posts (Perplexity: ``/v1/agent``), and ``retrieve`` reads ``/{id}``.
+    _responses_path = "/responses"
 
     def __init__(
         self,
@@ -202,6 +210,19 @@ class _ClientBase:
         request = Request("POST", self._url(path, query), self._headers(headers, stream), payload)
         return request, (self.timeout if timeout is NOT_GIVEN else as_timeout(timeout))
 
+    def _build_get(
+        self,
+        path: str,
+        *,
+        stream: bool,
+        headers: Optional[Mapping[str, Optional[str]]],
+        query: Optional[Mapping[str, Any]],
+        timeout: TimeoutArg,
+    ) -> Tuple[Request, Timeout]:
+        """A GET of ``base_url + path``, and the time budget to send it with."""
+        request = Request("GET", self._url(path, query), self._headers(headers, stream), None)
+        return request, (self.timeout if timeout is NOT_GIVEN else as_timeout(timeout))
+
     def _headers(self, extra: Optional[Mapping[str, Optional[str]]], stream: bool) -> List[Tuple[str, str]]:
         headers = {
             "Accept": "text/event-stream" if stream else "application/json",
@@ -228,6 +249,13 @@ class _ClientBase:
     def _new_decoder(self) -> ChatDecoder:
         return ChatDecoder(
             max_line_bytes=self._limits["max_line_bytes"], max_event_bytes=self._limits["max_event_bytes"]
+        )
+
+    def _new_response_decoder(self, starting_after: Optional[int] = None) -> ResponseDecoder:
+        return ResponseDecoder(
+            max_line_bytes=self._limits["max_line_bytes"],
+            max_event_bytes=self._limits["max_event_bytes"],
+            starting_after=starting_after,
         )
 
     def _run(self, flow: Flow[Any]) -> Any:
@@ -291,6 +319,7 @@ class _PerplexityDefaults:
     _default_base_url: Optional[str] = "https://api.perplexity.ai"
     _default_timeout = Timeout(900.0, connect=5.0)  # the perplexityai SDK's default
     _require_key = True
+    _responses_path = "/v1/agent"  # the Agent API (``/v1/responses`` is its alias)
 
 
 class Perplexity(_PerplexityDefaults, Client):

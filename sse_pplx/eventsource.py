@@ -14,13 +14,12 @@ asyncio one.  Options are keyword-only and validated once, in :class:`EventSourc
 from __future__ import annotations
 
 import json as _json
-import random
 import time
 
 from ._exchange import DEFAULT_TIMEOUT, as_timeout
 from ._flows import Emit, Sleep
 from ._http import Request, merge_headers
-from ._retry import log, read_error_body, status_error
+from ._retry import log, read_error_body, reconnect_delay, status_error
 from .errors import APIConnectionError, APIError, APIResponseValidationError, ProtocolError, UsageError
 from .parser import DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_LINE_BYTES, SSEParser
 from .transport import ASYNCIO, BLOCKING, AsyncTransport, Transport
@@ -147,13 +146,8 @@ class EventSource:
         return Request(self._request.method, self._request.url, headers, self._request.body)
 
     def _delay(self, failures: int) -> float:
-        """First reconnection after the server's ``retry`` exactly, as a browser does; then
-        exponential backoff from it, capped at ``max_backoff``, with jitter."""
-        base = (self.parser.retry or 0) / 1000.0
-        if failures <= 1:
-            return base
-        delay = min(self.max_backoff, max(base, 0.1) * 2.0 ** min(failures - 1, 30))
-        return delay * (0.5 + 0.5 * random.random())
+        """The wait before reconnection number ``failures`` (:func:`~sse_pplx._retry.reconnect_delay`)."""
+        return reconnect_delay(failures, (self.parser.retry or 0) / 1000.0, self.max_backoff)
 
     def events(self) -> Flow[None]:
         """Emits events as they arrive, reconnecting when asked to.  Every error it raises

@@ -73,6 +73,8 @@ class ResponseDecoder:
         on_search: called with each search-activity event (Perplexity's ``response.reasoning.*``).
         on_complete: called by :meth:`close` with the final :class:`ResponseResult`.
         max_line_bytes, max_event_bytes: the parser's limits.
+        starting_after: the stream read is a replay after this sequence number
+            (``retrieve(..., starting_after=N)``): earlier events are dropped.
 
     Not thread-safe.
     """
@@ -86,6 +88,7 @@ class ResponseDecoder:
         on_complete: Optional[Callable[[ResponseResult], object]] = None,
         max_line_bytes: Optional[int] = DEFAULT_MAX_LINE_BYTES,
         max_event_bytes: Optional[int] = DEFAULT_MAX_EVENT_BYTES,
+        starting_after: Optional[int] = None,
     ) -> None:
         self.parser = SSEParser(max_line_bytes=max_line_bytes, max_event_bytes=max_event_bytes)
         self.strict = strict
@@ -94,7 +97,10 @@ class ResponseDecoder:
         self._received = self._accumulator.received
         self._on_search = on_search
         self._on_complete = on_complete
-        self._skip_through: Optional[int] = None  # a resumed stream: events up to here were seen
+        # A resumed stream: the events up to this sequence number were seen (or are not wanted).
+        self._skip_through: Optional[int] = starting_after
+        if starting_after is not None:
+            self._received.sequence_number = starting_after
         self._closed = False
         self._flushed = False
         self._cut = False
