@@ -205,7 +205,8 @@ async def test_a_failed_run_raises_with_what_arrived(mode, name, leaks):
 
 
 async def test_a_cancelled_run_raises(mode, leaks):
-    events = [*ex.R1_EVENTS[:7], {"type": "response.cancelled", "sequence_number": 7, "response": {"id": "resp_5d0c2a7e", "status": "cancelled", "output": []}}]  # fmt: skip
+    cancelled = {"id": "resp_5d0c2a7e", "status": "cancelled", "output": []}
+    events = [*ex.R1_EVENTS[:7], {"type": "response.cancelled", "sequence_number": 7, "response": cancelled}]
     with LoopbackServer(streaming(events)) as server:
         out = await run_stream(mode, make(mode, server.url), preset="fast")
     assert isinstance(out["error"], APIErrorEvent)
