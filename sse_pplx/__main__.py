@@ -14,6 +14,10 @@
   event as a JSON line as it arrives, and with ``--url URL`` reads any SSE
   endpoint; ``python -m sse_pplx < stream.txt`` (or ``--file PATH``) parses a
   saved stream the same way.
+* ``--agent "question"`` (with ``--preset`` or ``--model``) streams an agent run of
+  Perplexity's Agent API: the search activity on stderr as it happens, the answer as it is
+  generated, then the sources and the usage with its cost (:mod:`sse_pplx._agent_cli`);
+  without a key it replays a recorded run (:mod:`sse_pplx._agent_demo`) the same way.
 * ``--show-reasoning`` shows a reasoning model's ``<think>`` text, dimmed on a
   terminal; without it the reasoning is hidden and stderr says so once.
 
@@ -135,7 +139,7 @@ def _request(args: argparse.Namespace, question: str) -> Dict[str, Any]:
     if args.system:
         messages.append({"role": "system", "content": args.system})
     messages.append({"role": "user", "content": question})
-    body: Dict[str, Any] = {"model": args.model, "messages": messages}
+    body: Dict[str, Any] = {"model": args.model or "sonar", "messages": messages}
     if args.max_tokens is not None:
         body["max_tokens"] = args.max_tokens
     if args.temperature is not None:
@@ -348,8 +352,46 @@ def _dump(stream: BinaryIO) -> int:
     return _print_events(iter_events(_read_chunks(stream)), sys.stdout)
 
 
+def _agent(args: argparse.Namespace) -> int:
+    """``--agent``: an agent run, from the API or (without a key) the bundled recording."""
+    from . import _agent_cli, _agent_demo
+
+    out, err = sys.stdout, sys.stderr
+    painter, err_painter = _Painter(out, args.color), _Painter(err, args.color)
+    if not _should_replay(args, err):
+        if args.question is None:
+            raise _Failure('no question: python -m sse_pplx --agent "your question" (or --demo)')
+        client = _make_client(args, args.base_url, _api_key(args))
+        return _agent_cli.run(args, client, args.question, painter, err_painter)
+    from ._loopback import ReplayServer
+
+    speed = args.speed
+    delays = [ms / 1000.0 / speed if speed > 0 else 0.0 for ms in _agent_demo.DELAYS_MS]
+    pieces, start = [], 0
+    for size in _agent_demo.CHUNKS:
+        pieces.append(_agent_demo.DATA[start : start + size])
+        start += size
+    with ReplayServer(pieces, delays) as url:
+        timing = f"its recorded timing x{speed:g}" if speed > 0 else "no delays"
+        print(
+            f"sse_pplx {__version__}: replaying a recorded agent run ({len(_agent_demo.DATA)} bytes, "
+            f"{timing}) from {url} through the real client; nothing is sent to any API",
+            file=err,
+        )
+        if args.question is not None and args.question != _agent_demo.QUESTION:
+            print(f"(the recorded answer is to: {_agent_demo.QUESTION!r})", file=err)
+        from .client import Perplexity
+
+        client = Perplexity(api_key="replay", base_url=url, max_retries=0)
+        return _agent_cli.run(args, client, args.question or _agent_demo.QUESTION, painter, err_painter)
+
+
 def _chat(args: argparse.Namespace) -> int:
     err = sys.stderr
+    if args.agent:
+        if args.replay:
+            raise _Failure("--replay replays chat fixtures; --agent replays its own recording (--demo)")
+        return _agent(args)
     if not _should_replay(args, err):
         base_url: Optional[str] = args.base_url
         if base_url is None and args.events:
@@ -395,7 +437,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     ap.add_argument("question", nargs="?", help="the question to ask")
     ask = ap.add_argument_group("asking")
-    ask.add_argument("--model", default="sonar", help="model name (default: sonar)")
+    ask.add_argument("--model", help="model name (default: sonar; with --agent, a preset is used unless given)")
+    ask.add_argument("--agent", action="store_true", help="an agent run (Perplexity's Agent API, /v1/agent)")
+    ask.add_argument("--preset", help="with --agent: the preset (default: fast unless --model is given)")
     ask.add_argument("--system", help="a system prompt")
     ask.add_argument("--max-tokens", type=int, metavar="N")
     ask.add_argument("--temperature", type=float, metavar="T")

@@ -112,6 +112,20 @@ class ResponseDecoder:
         """Call ``listener(text)`` with each piece of the answer as it is decoded, after ``on_text``."""
         self._accumulator.add_text_listener(listener)
 
+    def add_search_listener(self, listener: Callable[[SearchActivityEvent], object]) -> None:
+        """Call ``listener(event)`` with each search-activity event (Perplexity's
+        ``response.reasoning.*``) as it is decoded, after ``on_search``."""
+        previous = self._on_search
+        if previous is None:
+            self._on_search = listener
+        else:
+
+            def both(event: SearchActivityEvent) -> None:
+                previous(event)
+                listener(event)
+
+            self._on_search = both
+
     @property
     def cursor(self) -> Tuple[Optional[str], Optional[int]]:
         """``(response_id, sequence_number)``: where a resumed stream starts after (§7)."""

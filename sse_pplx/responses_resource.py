@@ -36,12 +36,12 @@ from .transport import Response as HTTPResponse
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Any, AsyncIterator, Dict, Iterator, List, Mapping, Optional
+    from typing import Any, AsyncIterator, Callable, Dict, Iterator, List, Mapping, Optional
 
     from ._exchange import ResponseCore
     from ._flows import Flow
     from ._http import Request
-    from .response_events import ResponseEvent
+    from .response_events import ResponseEvent, SearchActivityEvent
     from .response_result import ResponseResult
 
 __all__ = ["AGENT_TIMEOUT", "AsyncResponseStream", "ResponseStream", "Responses"]
@@ -408,6 +408,10 @@ class _ResponseStreamState:
         if self._error is not None:
             raise self._error
         return self.result
+
+    def add_search_listener(self, listener: Callable[[SearchActivityEvent], object]) -> None:
+        """Call ``listener(event)`` with each search-activity event as it is decoded."""
+        self._decoder.add_search_listener(listener)
 
     def _collect_text(self) -> List[str]:
         pieces: List[str] = []

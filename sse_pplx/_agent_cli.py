@@ -1,0 +1,144 @@
+"""``python -m sse_pplx --agent "question"``: an agent run (Perplexity's Agent API) on the terminal.
+
+The search activity as it happens on stderr (the queries, then the sources found and the
+pages read, dimmed on a terminal), the answer on stdout as it is generated, then the
+``Sources`` (the search results, numbered by their ``id``, which the ``[web:N]`` markers
+cite) and the usage line with its cost.  ``--json`` prints the final
+:class:`~sse_pplx.response_result.ResponseResult` instead; ``--events`` each typed event as
+a JSON line.  Without a key it replays :mod:`sse_pplx._agent_demo` from 127.0.0.1 through
+the real client, as the chat demo does.  Called by :mod:`sse_pplx.__main__`, which owns the
+arguments, the exit statuses and the one-line errors.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from .errors import APIError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover
+    import argparse
+    from typing import Any, Dict, List, Optional, TextIO
+
+    from .response_events import SearchActivityEvent
+    from .response_result import ResponseResult
+
+#: The preset asked for when neither ``--preset`` nor ``--model`` is given (the mid-2026 names:
+#: fast, low, medium, high, xhigh; agent-responses-wire.md §1.1).
+DEFAULT_PRESET = "fast"
+
+
+class _Activity:
+    """Prints the search activity events on stderr as they come."""
+
+    def __init__(self, err: TextIO, dim: Any) -> None:
+        self._err = err
+        self._dim = dim
+
+    def __call__(self, event: SearchActivityEvent) -> None:
+        kind = event.type.rsplit(".", 1)[-1]
+        if kind == "search_queries" and event.queries:
+            self._say("searching: " + " · ".join(str(query) for query in event.queries))
+        elif kind == "search_results" and event.results:
+            for found in event.results:
+                self._say(self._dim(f"  [{found.id}] {found.title or ''} — {found.url or ''}"))
+        elif kind == "fetch_url_queries" and event.urls:
+            for url in event.urls:
+                self._say(self._dim(f"  reading {url}"))
+
+    def _say(self, line: str) -> None:
+        print(line, file=self._err, flush=True)
+
+
+def sources(result: ResponseResult) -> List[str]:
+    """Numbered source lines, by the search results' ids (what the text's markers cite)."""
+    lines = []
+    for position, found in enumerate(result.search_results, 1):
+        number = found.id if isinstance(found.id, int) else position
+        text = " — ".join(part for part in (found.title or "", found.url or "") if part)
+        lines.append(f"[{number}] {text}" + (f" ({found.date})" if found.date else ""))
+    return lines
+
+
+def usage_line(result: ResponseResult) -> Optional[str]:
+    usage = result.usage
+    if usage is None:
+        return None
+    line = f"usage: {usage.input_tokens} input + {usage.output_tokens} output = {usage.total_tokens} tokens"
+    cost = usage.cost
+    total = cost.total_cost if cost is not None else None
+    if isinstance(total, (int, float)) and not isinstance(total, bool):
+        line += f", cost ${total:.6f}".rstrip("0").rstrip(".")
+    return line
+
+
+def request_body(args: argparse.Namespace, question: str) -> Dict[str, Any]:
+    body: Dict[str, Any] = {"input": question}
+    if args.system:
+        body["instructions"] = args.system
+    if args.model:
+        body["model"] = args.model
+    if args.preset or not args.model:
+        body["preset"] = args.preset or DEFAULT_PRESET
+    if args.max_tokens is not None:
+        body["max_output_tokens"] = args.max_tokens
+    return body
+
+
+def run(args: argparse.Namespace, client: Any, question: str, painter: Any, err_painter: Any) -> int:
+    """One agent run, printed; the exit status (0), or the error raised after what arrived was shown."""
+    out, err = sys.stdout, sys.stderr
+    body = request_body(args, question)
+    with client:
+        stream = client.responses.create(stream=True, **body)
+        with stream:
+            if args.events:
+                for event in stream:
+                    print(json.dumps(event.to_dict(), ensure_ascii=False), file=out, flush=True)
+                return 0
+            if not args.json:
+                stream.add_search_listener(_Activity(err, err_painter.dim))
+            try:
+                if args.json:
+                    result = stream.get_final_response()
+                else:
+                    column = 0
+                    for text in stream.iter_text():
+                        out.write(text)
+                        out.flush()
+                        last = text.rfind("\n")
+                        column = len(text) - last - 1 if last >= 0 else column + len(text)
+                    if column:
+                        out.write("\n")
+                    result = stream.get_final_response()
+            except APIError as exc:
+                if args.json and exc.partial is not None:
+                    print_json(exc.partial, out, error=str(exc))
+                raise
+    if args.json:
+        print_json(result, out)
+        return 0
+    lines = sources(result)
+    if lines:
+        print(file=out)
+        print(painter.bold("Sources"), file=out)
+        for line in lines:
+            print(line, file=out)
+    usage = usage_line(result)
+    if usage:
+        print(file=out)
+        print(painter.dim(usage), file=out)
+    if result.status == "incomplete":
+        print(f"note: the run stopped early ({result.incomplete_reason or 'incomplete'})", file=err)
+    for warning in result.warnings:
+        print(f"note: {warning}", file=err)
+    return 0
+
+
+def print_json(result: ResponseResult, out: TextIO, error: Optional[str] = None) -> None:
+    record = result.to_dict()
+    if error is not None:
+        record["error_message"] = error
+    print(json.dumps(record, ensure_ascii=False, indent=2), file=out, flush=True)
