@@ -21,8 +21,9 @@ The prelude, what the examples may assume:
   the network (``fixtures/recorded/pplx-2026-network-split.json``);
 * ``response``: a stand-in for an HTTP library's streamed response over those bytes,
   with ``iter_bytes()``, ``iter_content(chunk_size=None)`` and ``aiter_bytes()``;
-* ``url``: an SSE endpoint on 127.0.0.1 serving that stream (any method, any path),
-  ``sse_pplx._loopback.ReplayServer``, the ``--demo``'s server;
+* ``url``: an SSE endpoint on 127.0.0.1 serving that stream (any method, any path but
+  the Responses paths ``/v1/agent``, ``/responses`` and below them, which serve the
+  ``--agent`` demo's recorded run, ``sse_pplx._agent_demo``);
 * the environment: ``PERPLEXITY_BASE_URL`` and ``OPENAI_BASE_URL`` point at that
   server, ``PERPLEXITY_API_KEY`` / ``OPENAI_API_KEY`` hold dummy keys, no proxy is
   set, and the working directory is the repository root;
@@ -45,14 +46,16 @@ import inspect
 import json
 import re
 import socket
+import threading
 import traceback
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import pytest
 
 import sse_pplx
-from sse_pplx._loopback import ReplayServer
+from sse_pplx import _agent_demo
 
 ROOT = Path(__file__).resolve().parent.parent
 RECORDED = ROOT / "fixtures" / "recorded" / "pplx-2026-network-split.json"
@@ -258,11 +261,44 @@ class FileRun:
             self.loop.close()
 
 
+class _DocHandler(BaseHTTPRequestHandler):
+    """The recorded chat stream for any path, but the recorded agent run
+    (``sse_pplx._agent_demo``) for the Responses paths (``/v1/agent``, ``/responses``)."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        path = self.path.split("?")[0]
+        responses = path.endswith(("/agent", "/responses")) or "/agent/" in path or "/responses/" in path
+        chunks = [_agent_demo.DATA] if responses else recorded_chunks()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        for piece in chunks:
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+
+    do_GET = do_POST
+
+    def log_message(self, format: str, *args: object) -> None:  # quiet
+        pass
+
+
 @pytest.fixture(scope="session")
 def doc_server():
-    chunks = recorded_chunks()
-    with ReplayServer(chunks, [0.0] * len(chunks)) as url:
-        yield url
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _DocHandler)
+    server.daemon_threads = True
+    server.handle_error = lambda request, address: None  # type: ignore[method-assign]  # a client that left early
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture(scope="session")
