@@ -34,7 +34,12 @@ protocols) and once at run time (the decoder's ``__init__``).
 
 from __future__ import annotations
 
+from typing import Any, Generic, TypeVar
+
 from .errors import ProtocolError
+
+_Item = TypeVar("_Item")
+_Result = TypeVar("_Result")
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
@@ -137,7 +142,7 @@ else:
     event_iteration = text_iteration = _as_declared
 
 
-__all__ = ["adrive", "drive", "event_iteration", "text_iteration"]
+__all__ = ["ByteIteration", "adrive", "drive", "event_iteration", "text_iteration"]
 
 
 def drive(feed: Feed[_Produced], chunks: Iterable[bytes]) -> Generator[_Produced, None, None]:
@@ -175,3 +180,33 @@ async def adrive(feed: Feed[_Produced], chunks: AsyncIterable[bytes]) -> AsyncIt
             break
     for item in feed.finish():
         yield item
+
+
+class ByteIteration(Generic[_Item, _Result]):
+    """What ``iter_chat_chunks`` and ``iter_response_events`` return: :func:`drive` around a
+    feed, iterable, with ``.result`` (the decoder's result so far; final once iteration has
+    ended), ``.decoder`` and ``close()``."""
+
+    def __init__(self, chunks: Iterable[bytes], feed: Feed[_Item]) -> None:
+        self._chunks = chunks
+        #: The sans-I/O decoder underneath.
+        self.decoder: Any = feed.decoder
+        self._iterator = drive(feed, chunks)
+
+    def __iter__(self) -> Iterator[_Item]:
+        return self._iterator
+
+    def __next__(self) -> _Item:
+        return next(self._iterator)
+
+    @property
+    def result(self) -> _Result:
+        """The result so far; final once iteration has ended."""
+        return self.decoder.result  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        """Stop early (the underlying iterable is closed too if it has a ``close``)."""
+        self._iterator.close()
+        closer = getattr(self._chunks, "close", None)
+        if closer is not None:
+            closer()

@@ -42,6 +42,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "backoff",
+    "json_instead_of_stream",
     "json_object",
     "read_body",
     "reconnect_delay",
@@ -171,6 +172,23 @@ def json_object(response: ResponseCore, raw: bytes, attempts: int) -> Dict[str, 
             "the response is not a JSON object", response=response, body=body, attempts=attempts
         )
     return body
+
+
+def json_instead_of_stream(response: ResponseCore, attempts: int) -> Flow[Optional[bytes]]:
+    """The answer to a stream request: None for an event stream (or an untyped body); the whole
+    body when the server sent JSON instead (the caller takes it as one event); any other type
+    is an ``APIResponseValidationError`` (an HTML error page from a proxy, say)."""
+    kind = response.content_type
+    if kind == "application/json" or kind.endswith("+json"):
+        return (yield from read_body(response, attempts))
+    if kind not in ("text/event-stream", ""):
+        response.close()
+        raise APIResponseValidationError(
+            f"expected an event stream (text/event-stream), but the server sent {kind!r}",
+            response=response,
+            attempts=attempts,
+        )
+    return None
 
 
 def send(

@@ -49,7 +49,7 @@ from __future__ import annotations
 import json
 import time
 
-from ._feeding import adrive, drive, text_iteration
+from ._feeding import ByteIteration, adrive, drive, text_iteration
 from .chat_objects import ChatCompletionChunk, SearchResult, chunk_view
 from .chat_result import ChatAccumulator, ChatResult, IgnoredPayload, MalformedPayload
 from .errors import APIErrorEvent, IncompleteStreamError, ProtocolError, StreamDecodeError, error_message
@@ -507,32 +507,13 @@ class _TextFeed:
         return self._buffer.take(final=True)
 
 
-class _ChunkIterator:
+class _ChunkIterator(ByteIteration[ChatCompletionChunk, ChatResult]):
     """What :func:`iter_chat_chunks` returns: iterate it; ``.result`` tells how it went."""
 
-    def __init__(self, chunks: Iterable[bytes], decoder: ChatDecoder) -> None:
-        self._chunks = chunks
-        #: The :class:`ChatDecoder` underneath.
-        self.stream = decoder
-        self._iterator = drive(_ChunkFeed(decoder), chunks)
-
-    def __iter__(self) -> Iterator[ChatCompletionChunk]:
-        return self._iterator
-
-    def __next__(self) -> ChatCompletionChunk:
-        return next(self._iterator)
-
     @property
-    def result(self) -> ChatResult:
-        """The result so far; final once iteration has ended."""
-        return self.stream.result
-
-    def close(self) -> None:
-        """Stop early (the underlying iterator is closed if it has a ``close``)."""
-        self._iterator.close()
-        closer = getattr(self._chunks, "close", None)
-        if closer is not None:
-            closer()
+    def stream(self) -> ChatDecoder:
+        """The :class:`ChatDecoder` underneath (also ``.decoder``)."""
+        return self.decoder  # type: ignore[no-any-return]
 
 
 def iter_chat_chunks(chunks: Iterable[bytes], *, strict: bool = False, **options: Any) -> _ChunkIterator:
@@ -543,7 +524,7 @@ def iter_chat_chunks(chunks: Iterable[bytes], *, strict: bool = False, **options
     (final once iteration ends: check ``.result.outcome``).  Keyword options are
     :class:`ChatDecoder`'s.
     """
-    return _ChunkIterator(chunks, ChatDecoder(strict=strict, **options))
+    return _ChunkIterator(chunks, _ChunkFeed(ChatDecoder(strict=strict, **options)))
 
 
 def aiter_chat_chunks(

@@ -22,13 +22,12 @@ import json
 from ._exchange import NOT_GIVEN
 from ._faces import AsyncFace, SyncFace
 from ._flows import Emit
-from ._retry import json_object, read_body, send
+from ._retry import json_instead_of_stream, json_object, read_body, send
 from .chat import ChatDecoder, ChatResult
 from .chat_objects import ChatCompletion, ChatCompletionChunk
 from .errors import (
     APIConnectionError,
     APIError,
-    APIResponseValidationError,
     IncompleteStreamError,
     ProtocolError,
     error_message,
@@ -92,17 +91,7 @@ class ChatCompletions:
                 return (yield from _collect_flow(response, client._new_decoder(), attempts))
             raw = yield from read_body(response, attempts)
             return _completion(response, raw, attempts)
-        kind = response.content_type
-        whole: Optional[bytes] = None
-        if kind == "application/json" or kind.endswith("+json"):
-            whole = yield from read_body(response, attempts)  # a whole completion where a stream was asked for
-        elif kind not in ("text/event-stream", ""):
-            response.close()
-            raise APIResponseValidationError(
-                f"expected an event stream (text/event-stream), but the server sent {kind!r}",
-                response=response,
-                attempts=attempts,
-            )
+        whole = yield from json_instead_of_stream(response, attempts)  # a whole completion: one chunk
         face = AsyncStream if transport.driver is ASYNCIO else Stream
         return face(response, client._new_decoder(), attempts, whole)
 

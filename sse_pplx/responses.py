@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import json
 
-from ._feeding import adrive, drive
+from ._feeding import ByteIteration, adrive, drive
 from .chat import _parse_json
 from .chat_result import IgnoredPayload, MalformedPayload
 from .errors import APIErrorEvent, IncompleteStreamError, ProtocolError, StreamDecodeError
@@ -407,32 +407,9 @@ class _TextFeed:
             raise error
 
 
-class ResponseEventIterator:
-    """What :func:`iter_response_events` returns: iterate it; ``.result`` tells how it went."""
-
-    def __init__(self, chunks: Iterable[bytes], decoder: ResponseDecoder) -> None:
-        self._chunks = chunks
-        #: The :class:`ResponseDecoder` underneath.
-        self.decoder = decoder
-        self._iterator = drive(_EventFeed(decoder), chunks)
-
-    def __iter__(self) -> Iterator[ResponseEvent]:
-        return self._iterator
-
-    def __next__(self) -> ResponseEvent:
-        return next(self._iterator)
-
-    @property
-    def result(self) -> ResponseResult:
-        """The result so far; final once iteration has ended."""
-        return self.decoder.result
-
-    def close(self) -> None:
-        """Stop early (the underlying iterable is closed if it has a ``close``)."""
-        self._iterator.close()
-        closer = getattr(self._chunks, "close", None)
-        if closer is not None:
-            closer()
+class ResponseEventIterator(ByteIteration["ResponseEvent", ResponseResult]):
+    """What :func:`iter_response_events` returns: iterate it; ``.result`` tells how it went,
+    ``.decoder`` is the :class:`ResponseDecoder` underneath."""
 
 
 def iter_response_events(chunks: Iterable[bytes], **options: Any) -> ResponseEventIterator:
@@ -444,7 +421,7 @@ def iter_response_events(chunks: Iterable[bytes], **options: Any) -> ResponseEve
     ``.result`` is the accumulated :class:`ResponseResult`.  Keyword options are
     :class:`ResponseDecoder`'s.
     """
-    return ResponseEventIterator(chunks, ResponseDecoder(**options))
+    return ResponseEventIterator(chunks, _EventFeed(ResponseDecoder(**options)))
 
 
 def aiter_response_events(chunks: AsyncIterable[bytes], **options: Any) -> AsyncIterator[ResponseEvent]:

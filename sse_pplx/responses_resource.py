@@ -26,8 +26,8 @@ import json
 from ._exchange import NOT_GIVEN, Timeout
 from ._faces import AsyncFace, SyncFace
 from ._flows import Emit, Sleep, without_emits
-from ._retry import json_object, log, read_body, reconnect_delay, send
-from .errors import APIConnectionError, APIError, APIResponseValidationError, APIStatusError, ProtocolError
+from ._retry import json_instead_of_stream, json_object, log, read_body, reconnect_delay, send
+from .errors import APIConnectionError, APIError, APIStatusError, ProtocolError
 from .events import ServerSentEvent
 from .response_events import Response
 from .responses import ResponseDecoder, verdict_error
@@ -184,16 +184,7 @@ class Responses:
                 return _response_of(result)
             raw = yield from read_body(response, attempts)
             return _response_body(response, raw, attempts)
-        whole: Optional[bytes] = None
-        if kind == "application/json" or kind.endswith("+json"):
-            whole = yield from read_body(response, attempts)  # a whole response where a stream was asked for
-        elif kind not in ("text/event-stream", ""):
-            response.close()
-            raise APIResponseValidationError(
-                f"expected an event stream (text/event-stream), but the server sent {kind!r}",
-                response=response,
-                attempts=attempts,
-            )
+        whole = yield from json_instead_of_stream(response, attempts)  # a whole response: its terminal event
         face = AsyncResponseStream if transport.driver is ASYNCIO else ResponseStream
         return face(self, response, decoder, attempts, budget, resumable, whole)
 
