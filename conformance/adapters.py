@@ -22,6 +22,8 @@ An adapter that enforces size limits raises :class:`LimitError` from ``feed``
 ``supports_limits``    it honours ``max_line_bytes`` / ``max_event_bytes`` (else fixtures
                        with ``options`` are skipped)
 ``supports_chat``      ``chat(chunks) -> dict`` gives the chat-completion result
+``supports_responses`` ``responses(chunks, resumed_chunks=None) -> dict`` gives the Agent
+                       API / Responses API result (``responses/`` fixtures)
 =====================  ===================================================================
 
 Built in: ``sse_pplx``, ``oracle``, and the Python peers ``sseclient``
@@ -94,6 +96,7 @@ class Adapter:
     state_keys: Tuple[str, ...] = ()
     supports_limits = False
     supports_chat = False
+    supports_responses = False
 
     def start(self, options: Dict[str, Any]) -> None:
         raise NotImplementedError
@@ -110,6 +113,13 @@ class Adapter:
     def chat(self, chunks: Sequence[bytes]) -> Dict[str, Any]:
         raise NotImplementedError
 
+    def responses(self, chunks: Sequence[bytes], resumed_chunks: Optional[Sequence[bytes]] = None) -> Dict[str, Any]:
+        """The result of an Agent API / Responses API stream fed as ``chunks`` (a dict with the
+        keys of a fixture's ``responses``).  With ``resumed_chunks``, the connection dropped after
+        ``chunks`` and a second one resumed the stream: feed ``chunks``, resume, feed
+        ``resumed_chunks``, then end the stream."""
+        raise NotImplementedError
+
     def shutdown(self) -> None:
         """Release resources (a subprocess); called once when the run ends."""
 
@@ -123,10 +133,11 @@ def _event_dict(event: Any) -> Dict[str, Any]:
 
 class SsePplxAdapter(Adapter):
     name = "sse_pplx"
-    description = "sse_pplx.SSEParser and sse_pplx.collect_chat"
+    description = "sse_pplx.SSEParser, sse_pplx.collect_chat and sse_pplx.responses.ResponseDecoder"
     state_keys = STATE_KEYS
     supports_limits = True
     supports_chat = True
+    supports_responses = True
 
     def __init__(self) -> None:
         import sse_pplx
@@ -178,6 +189,19 @@ class SsePplxAdapter(Adapter):
             "malformed": len(d["malformed"]),
             "error": error,
         }
+
+    def responses(self, chunks: Sequence[bytes], resumed_chunks: Optional[Sequence[bytes]] = None) -> Dict[str, Any]:
+        from sse_pplx.responses import ResponseDecoder
+
+        decoder = ResponseDecoder()
+        for chunk in chunks:
+            decoder.feed(chunk)
+        if resumed_chunks is not None:
+            decoder.resume()
+            for chunk in resumed_chunks:
+                decoder.feed(chunk)
+        result: Dict[str, Any] = decoder.close().to_dict()
+        return result
 
 
 # -- the oracle -----------------------------------------------------------------------
@@ -470,7 +494,7 @@ class _PythonWrapper(Adapter):
         self.name = spec
         self._factory = factory
         self._obj = factory()
-        for attr in ("incremental", "supports_limits", "supports_chat", "description"):
+        for attr in ("incremental", "supports_limits", "supports_chat", "supports_responses", "description"):
             if hasattr(self._obj, attr):
                 setattr(self, attr, getattr(self._obj, attr))
         for attr in ("event_keys", "state_keys"):
@@ -503,6 +527,10 @@ class _PythonWrapper(Adapter):
 
     def chat(self, chunks: Sequence[bytes]) -> Dict[str, Any]:
         return dict(self._obj.chat(list(chunks)))
+
+    def responses(self, chunks: Sequence[bytes], resumed_chunks: Optional[Sequence[bytes]] = None) -> Dict[str, Any]:
+        resumed = None if resumed_chunks is None else list(resumed_chunks)
+        return dict(self._obj.responses(list(chunks), resumed))
 
     def shutdown(self) -> None:
         if hasattr(self._obj, "shutdown"):

@@ -2485,6 +2485,9 @@ def build_all() -> Dict[str, Dict[str, Any]]:
     build_limits(b)
     build_chat(b)
     build_recorded(b)
+    from .build_responses import build_responses
+
+    build_responses(b)
     add_browser_notes(b.fixtures)
     assert preloaded or "sse_pplx" not in sys.modules, "build_fixtures must not import sse_pplx"
     return b.fixtures

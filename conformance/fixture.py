@@ -53,17 +53,29 @@ def validate(obj: Any) -> List[str]:
     cannot say: ``input.text`` has no lone surrogates, ``input.base64`` decodes,
     the recorded ``chunks`` add up to the input's length, ``delays_ms`` has one
     delay per chunk (and needs ``chunks``), ``error.events_before`` equals the
-    number of expected events, and ``end`` is null exactly when ``error`` is set.
+    number of expected events, ``end`` is null exactly when ``error`` is set,
+    ``resumed_input`` (decoded like ``input``) comes with ``responses``, and each
+    of ``responses.sequence_gaps`` is a pair.
     """
     problems = check(obj)
     if problems or not isinstance(obj, dict):
         return problems
-    try:
-        data = _decode_input(obj["input"])
-    except UnicodeEncodeError:
-        return ["$.input.text: holds a lone surrogate; use base64 for bytes that are not UTF-8"]
-    except (binascii.Error, ValueError) as exc:
-        return [f"$.input.base64: does not decode: {exc}"]
+    for key in ("input", "resumed_input"):
+        if key not in obj:
+            continue
+        try:
+            decoded = _decode_input(obj[key])
+        except UnicodeEncodeError:
+            return [f"$.{key}.text: holds a lone surrogate; use base64 for bytes that are not UTF-8"]
+        except (binascii.Error, ValueError) as exc:
+            return [f"$.{key}.base64: does not decode: {exc}"]
+        if key == "input":
+            data = decoded
+    if "resumed_input" in obj and "responses" not in obj:
+        problems.append("$.resumed_input: given without responses")
+    for index, gap in enumerate(obj.get("responses", {}).get("sequence_gaps", [])):
+        if len(gap) != 2:
+            problems.append(f"$.responses.sequence_gaps[{index}]: not an [expected, got] pair")
     chunks = obj.get("chunks")
     if chunks is not None and sum(chunks) != len(data):
         problems.append(f"$.chunks: sum {sum(chunks)} != input length {len(data)}")
@@ -102,6 +114,10 @@ class Fixture:
         options: parser limits, e.g. ``{"max_line_bytes": 64}`` (empty = defaults).
         expect: ``{"events": [...], "end": {...} | None, "error": {...} | None}``.
         chat: the expected chat result, or None.
+        responses: the expected Agent API / Responses API result (the keys of
+            ``ResponseResult.to_dict()`` to compare), or None.
+        resumed_data: the bytes of a second connection resuming the stream
+            (``resumed_input``), or None.
         provenance: where a recorded or derived stream came from, or None.
         browser: ``{"divergence": "..."}`` or None.
         path: the file it was loaded from, or None.
@@ -123,6 +139,8 @@ class Fixture:
         "path",
         "provenance",
         "raw",
+        "responses",
+        "resumed_data",
         "source",
     )
 
@@ -137,6 +155,8 @@ class Fixture:
     options: Dict[str, Any]
     expect: Dict[str, Any]
     chat: Optional[Dict[str, Any]]
+    responses: Optional[Dict[str, Any]]
+    resumed_data: Optional[bytes]
     provenance: Optional[Dict[str, Any]]
     browser: Optional[Dict[str, Any]]
     path: Optional[Path]
@@ -160,6 +180,8 @@ class Fixture:
             "options": dict(obj.get("options", {})),
             "expect": obj["expect"],
             "chat": obj.get("chat"),
+            "responses": obj.get("responses"),
+            "resumed_data": _decode_input(obj["resumed_input"]) if "resumed_input" in obj else None,
             "provenance": obj.get("provenance"),
             "browser": obj.get("browser"),
             "path": Path(path) if path is not None else None,

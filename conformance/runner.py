@@ -16,6 +16,8 @@ chunking strategy (:mod:`conformance.chunkings`).  Each run is checked for:
                 time, whether pending input was discarded)
 ``error``       limits fixtures: the named limit error, with the events before it
 ``chat``        chat fixtures, adapters with a chat layer: ``chat`` (on fewer chunkings)
+``responses``   responses fixtures, adapters with a Responses layer: the listed keys of
+                ``responses`` (on the chat chunkings; a ``resumed_input`` is cut the same way)
 
 A fixture passes for an adapter when every chunking passes every check.  The
 reference positions and states come from :mod:`conformance.oracle`; when the
@@ -188,6 +190,8 @@ class AdapterReport:
             "supports_limits": adapter.supports_limits,
             "supports_chat": adapter.supports_chat,
         }
+        if adapter.supports_responses:  # only then: the reports of other adapters are unchanged
+            self.capabilities["supports_responses"] = True
         self.results: List[FixtureResult] = []
         self.seconds = 0.0
 
@@ -371,6 +375,49 @@ def _run_chat(adapter: Adapter, fx: Fixture, chunks: List[bytes], name: str) -> 
     return None
 
 
+def _run_responses(
+    adapter: Adapter, fx: Fixture, chunks: List[bytes], resumed: Optional[List[bytes]], name: str
+) -> Optional[Failure]:
+    assert fx.responses is not None
+    try:
+        result = adapter.responses(chunks) if resumed is None else adapter.responses(chunks, resumed)
+    except Exception as exc:
+        return Failure(name, "responses", f"responses() raised {type(exc).__name__}: {exc}")
+    want = fx.responses
+    bad = [key for key in want if result.get(key, "<missing>") != want[key]]
+    if bad:
+        return Failure(
+            name,
+            "responses",
+            "; ".join(f"{key} {_short(result.get(key, '<missing>'))} != {_short(want[key])}" for key in bad),
+        )
+    return None
+
+
+def _resumed_chunks(fx: Fixture, chunking: str, config: RunConfig) -> Optional[List[bytes]]:
+    """``resumed_input`` cut the way named ``chunking`` (its own cuts: whole, bytewise, or
+    its own seeded random chunking); whole for a name it has none for (``recorded``)."""
+    data = fx.resumed_data
+    if data is None:
+        return None
+    if chunking == "bytewise":
+        return [data[i : i + 1] for i in range(len(data))] or [data]
+    if chunking.startswith("random#"):
+        count = int(chunking[len("random#") :]) + 1
+        for c in strategies(
+            data,
+            name=fx.name + "#resumed",
+            seed=config.seed,
+            random_count=count,
+            exhaustive_limit=0,
+            three_way_limit=0,
+            max_targeted=0,
+        ):
+            if c.name == chunking:
+                return c.chunks(data)
+    return [data]
+
+
 def run_fixture(adapter: Adapter, fx: Fixture, config: RunConfig) -> FixtureResult:
     result = FixtureResult(fx)
     if fx.options and not adapter.supports_limits:
@@ -390,6 +437,11 @@ def run_fixture(adapter: Adapter, fx: Fixture, config: RunConfig) -> FixtureResu
         failures = _run_once(adapter, fx, chunks, ref, chunking.name)
         if fx.chat is not None and adapter.supports_chat and chunking.name in CHAT_CHUNKINGS:
             failure = _run_chat(adapter, fx, chunks, chunking.name)
+            if failure is not None:
+                failures.append(failure)
+        if fx.responses is not None and adapter.supports_responses and chunking.name in CHAT_CHUNKINGS:
+            resumed = _resumed_chunks(fx, chunking.name, config)
+            failure = _run_responses(adapter, fx, chunks, resumed, chunking.name)
             if failure is not None:
                 failures.append(failure)
         if failures:
@@ -429,7 +481,7 @@ def format_table(reports: Sequence[AdapterReport], verbose: bool = True) -> str:
             f"== {report.adapter}: {report.description} "
             f"(incremental={caps['incremental']}, events={','.join(caps['event_keys'])}, "
             f"state={','.join(caps['state_keys']) or '-'}, limits={caps['supports_limits']}, "
-            f"chat={caps['supports_chat']}; "
+            f"chat={caps['supports_chat']}{', responses=True' if caps.get('supports_responses') else ''}; "
             f"{report.seconds:.1f} s)"
         )
         lines.append(f"   {'category':<12} {'passed':>7} {'failed':>7} {'skipped':>8}")

@@ -27,6 +27,29 @@ _STATE_RETRY = {
     "description": "the reconnection time in ms, null when no valid retry field was seen",
 }
 
+_INPUT_FORMS: List[Dict[str, Any]] = [
+    {
+        "type": "object",
+        "required": ["text"],
+        "additionalProperties": False,
+        "properties": {"text": {"type": "string", "description": "the bytes are its UTF-8 encoding"}},
+    },
+    {
+        "type": "object",
+        "required": ["base64"],
+        "additionalProperties": False,
+        "properties": {
+            "base64": {
+                "type": "string",
+                "pattern": "^[A-Za-z0-9+/]*={0,2}$",
+                "description": "standard base64 (RFC 4648 section 4), for bytes that are not valid UTF-8",
+            }
+        },
+    },
+]
+_STRINGS = {"type": "array", "items": {"type": "string"}}
+_COUNT = {"type": "integer", "minimum": 0}
+
 SCHEMA: Dict[str, Any] = {
     "$schema": "http://json-schema.org/draft-07/schema#",
     "title": "sse_pplx conformance fixture",
@@ -46,28 +69,11 @@ SCHEMA: Dict[str, Any] = {
             "minLength": 1,
             "description": "the spec clause, peer issue or provenance the expectation rests on",
         },
-        "input": {
-            "description": "the exact bytes of the stream",
-            "oneOf": [
-                {
-                    "type": "object",
-                    "required": ["text"],
-                    "additionalProperties": False,
-                    "properties": {"text": {"type": "string", "description": "the bytes are its UTF-8 encoding"}},
-                },
-                {
-                    "type": "object",
-                    "required": ["base64"],
-                    "additionalProperties": False,
-                    "properties": {
-                        "base64": {
-                            "type": "string",
-                            "pattern": "^[A-Za-z0-9+/]*={0,2}$",
-                            "description": "standard base64 (RFC 4648 section 4), for bytes that are not valid UTF-8",
-                        }
-                    },
-                },
-            ],
+        "input": {"description": "the exact bytes of the stream", "oneOf": _INPUT_FORMS},
+        "resumed_input": {
+            "description": "responses fixtures: the bytes of a second connection that resumes the stream "
+            "(fed after input and a resume; expect covers input only)",
+            "oneOf": _INPUT_FORMS,
         },
         "chunks": {
             "type": "array",
@@ -109,6 +115,7 @@ SCHEMA: Dict[str, Any] = {
             },
         },
         "chat": {"$ref": "#/definitions/chat"},
+        "responses": {"$ref": "#/definitions/responses"},
         "provenance": {"type": "object", "description": "where a recorded or derived stream came from"},
         "browser": {
             "type": "object",
@@ -180,6 +187,67 @@ SCHEMA: Dict[str, Any] = {
                 "outcome": {"enum": ["done", "finished", "truncated", "error"]},
                 "malformed": {"type": "integer", "minimum": 0},
                 "error": {"type": "boolean"},
+            },
+        },
+        "responses": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "the expected Agent API / Responses API result (responses/ fixtures); "
+            "only the keys given are compared",
+            "properties": {
+                "status": {"enum": ["completed", "incomplete", "failed", "cancelled", "truncated", "in_progress"]},
+                "incomplete_reason": {"type": ["string", "null"]},
+                "error": {"type": ["object", "null"], "description": "the error object as sent"},
+                "output_text": {"type": "string", "description": "every output_text part of every message, joined"},
+                "output": {"type": "array", "items": {"type": "object"}, "description": "the output items"},
+                "function_calls": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["call_id", "name", "arguments"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "call_id": {"type": ["string", "null"]},
+                            "name": {"type": ["string", "null"]},
+                            "arguments": {"type": ["string", "null"]},
+                        },
+                    },
+                },
+                "search_queries": _STRINGS,
+                "search_results": {"type": "array", "items": {"type": "object"}},
+                "fetched_urls": _STRINGS,
+                "thoughts": _STRINGS,
+                "citations": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["marker", "number", "url", "title"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "marker": {"type": "string", "description": "as in the text: [N] or [type:N]"},
+                            "number": {"type": "integer", "minimum": 0},
+                            "url": {"type": ["string", "null"]},
+                            "title": {"type": ["string", "null"]},
+                        },
+                    },
+                },
+                "usage": {"type": ["object", "null"]},
+                "response_id": {"type": ["string", "null"]},
+                "model": {"type": ["string", "null"]},
+                "sequence_number": {"type": ["integer", "null"], "description": "the last one seen"},
+                "sequence_gaps": {
+                    "type": "array",
+                    "items": {"type": "array", "items": {"type": "integer"}},
+                    "description": "[expected, got] for each sequence number that did not follow the previous one",
+                },
+                "events": {**_COUNT, "description": "events interpreted (not malformed, ignored or replayed payloads)"},
+                "unknown_events": _STRINGS,
+                "malformed": {**_COUNT, "description": "payloads that are not JSON or have no string type"},
+                "ignored": {**_COUNT, "description": "keep-alives (empty data)"},
+                "resumes": _COUNT,
+                "replayed": {**_COUNT, "description": "events of a resumed stream dropped as already seen"},
+                "done": {"type": "boolean", "description": "a terminal event (or [DONE]) was seen"},
+                "salvaged": {"type": "boolean", "description": "the last event had no blank line and was kept"},
             },
         },
     },

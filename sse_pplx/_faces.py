@@ -8,16 +8,16 @@ the loop closes the connection at once, openai/openai-python#969), ``with`` / ``
 ``close()``, ``iter_text()`` / ``text_stream``, ``until_done()``, and :meth:`_read_to_end`,
 which each resource names as the SDKs do (``get_final_completion``, ``get_final_response``).
 
-What a state provides: ``_flow()`` (the reading flow, emitting the items), ``_settle()`` (the
-reader stopped: close, keep the result) and ``_final_result()`` (the result once read to the
-end, or the error it ended with, raised); text iteration takes the list the state's decoder
-appends text to.
+:class:`StreamState` holds what every stream knows (the response, the decoder, the verdict,
+the error it ended with) and what follows from it (``result``, closing, the final result);
+a resource's state adds ``_flow()``, the reading flow that emits the items.  Text iteration
+takes the list the state's decoder appends text to.
 No spec section applies here.
 """
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator, Generic, Iterator, List, TypeVar
+from typing import Any, AsyncIterator, Generic, Iterator, List, Optional, TypeVar
 
 from .transport import ASYNCIO, BLOCKING
 
@@ -25,7 +25,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
     from ._flows import Flow
 
-__all__ = ["AsyncFace", "SyncFace"]
+__all__ = ["AsyncFace", "StreamState", "SyncFace"]
 
 _Item = TypeVar("_Item")
 _Result = TypeVar("_Result")
@@ -39,17 +39,52 @@ def _take(pieces: List[str]) -> List[str]:
     return taken
 
 
-class _State(Generic[_Item, _Result]):
-    """What a face needs from the resource's stream state (see the module docstring)."""
+class StreamState(Generic[_Result]):
+    """What every client stream knows, whichever face reads it: the HTTP ``response``, the
+    sans-I/O decoder, the attempts made, the verdict (``_final``) and the error the stream
+    ended with; a resource's state adds ``_flow()``, the flow that reads it."""
+
+    response: Any
+
+    def __init__(self, response: Any, decoder: Any, attempts: int) -> None:
+        self.response = response
+        self._decoder = decoder
+        self._attempts = attempts
+        self._error: Optional[BaseException] = None
+        self._final: Optional[_Result] = None
+
+    @property
+    def result(self) -> _Result:
+        """Everything received so far (final once the stream has ended)."""
+        return self._final if self._final is not None else self._decoder.result
 
     def _flow(self) -> Flow[None]:
         raise NotImplementedError
 
     def _settle(self) -> None:
-        raise NotImplementedError
+        """The reader stopped: the connection is closed, what has arrived stays in ``result``."""
+        self.response.close()
+        if self._final is None:
+            self._final = self._decoder.result
 
     def _final_result(self) -> _Result:
-        raise NotImplementedError
+        """The result once the stream was read to its end (the error it ended with, re-raised)."""
+        if self._error is not None:
+            raise self._error
+        return self.result
+
+    def __repr__(self) -> str:
+        state = "closed" if self.response.is_closed else "open"
+        return f"<{type(self).__name__} {state} {self.response.url} {self.result!r}>"
+
+    def __del__(self) -> None:
+        response = getattr(self, "response", None)
+        if response is not None:
+            response.close()
+
+
+class _State(StreamState[_Result], Generic[_Item, _Result]):
+    """The faces' view of a stream state (its items are ``_Item``)."""
 
 
 class SyncFace(_State[_Item, _Result]):

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 
 from ._exchange import NOT_GIVEN
-from ._faces import AsyncFace, SyncFace
+from ._faces import AsyncFace, StreamState, SyncFace
 from ._flows import Emit
 from ._retry import json_instead_of_stream, json_object, read_body, send
 from .chat import ChatDecoder, ChatResult
@@ -152,25 +152,15 @@ def _incomplete(decoder: ChatDecoder, result: ChatResult, attempts: int) -> Inco
 # -- chat streams ----------------------------------------------------------------------
 
 
-class _ChatStreamState:
+class _ChatStreamState(StreamState[ChatResult]):
     """What a chat stream knows, whichever face reads it (:class:`Stream`, :class:`AsyncStream`):
-    the response, the decoder, the verdict, the error it ended with; and :meth:`_chunks_flow`,
-    the flow that reads it."""
+    :class:`~sse_pplx._faces.StreamState`'s, and :meth:`_flow`, the flow that reads it."""
 
-    response: ResponseCore
+    _decoder: ChatDecoder
 
     def __init__(self, response: ResponseCore, decoder: ChatDecoder, attempts: int, whole: Optional[bytes]) -> None:
-        self.response = response
-        self._decoder = decoder
-        self._attempts = attempts
+        super().__init__(response, decoder, attempts)
         self._whole = whole  # a JSON completion sent where a stream was asked for
-        self._error: Optional[BaseException] = None
-        self._final: Optional[ChatResult] = None
-
-    @property
-    def result(self) -> ChatResult:
-        """Everything received so far (final once the stream has ended)."""
-        return self._final if self._final is not None else self._decoder.result
 
     def _flow(self) -> Flow[None]:
         """Emits chunks as they are decoded, until ``[DONE]`` or the end of the body."""
@@ -260,32 +250,11 @@ class _ChatStreamState:
             self._final = partial if isinstance(partial, ChatResult) else self._decoder.result
         self._error = exc
 
-    def _settle(self) -> None:
-        """The reader stopped: the connection is closed, what has arrived stays in ``result``."""
-        self.response.close()
-        if self._final is None:
-            self._final = self._decoder.result
-
-    def _final_result(self) -> ChatResult:
-        """The result once the stream was read to its end (the error it ended with, re-raised)."""
-        if self._error is not None:
-            raise self._error
-        return self.result
-
     def _collect_text(self, include_reasoning: bool = False) -> List[str]:
         """A list the decoder appends the answer's text to (with ``include_reasoning``, the raw content)."""
         pieces: List[str] = []
         self._decoder.add_text_listener(pieces.append, include_reasoning=include_reasoning)
         return pieces
-
-    def __repr__(self) -> str:
-        state = "closed" if self.response.is_closed else "open"
-        return f"<{type(self).__name__} {state} {self.response.url} {self.result!r}>"
-
-    def __del__(self) -> None:
-        response = getattr(self, "response", None)
-        if response is not None:
-            response.close()
 
 
 class Stream(_ChatStreamState, SyncFace[ChatCompletionChunk, ChatResult]):

@@ -251,7 +251,7 @@ class _Item:
             for index in sorted(self.parts):
                 part = self.parts[index]
                 whole = dict(part.data)
-                if whole.get("type") in ("output_text", "reasoning_text"):
+                if whole.get("type") in ("output_text", "reasoning_text", "summary_text"):
                     whole["text"] = "".join(part.pieces)
                 elif whole.get("type") == "refusal":
                     whole["refusal"] = "".join(part.pieces)
@@ -304,6 +304,13 @@ class ResponseAccumulator:
             "response.reasoning.search_results": self._search_results,
             "response.reasoning.fetch_url_queries": self._thought,
             "response.reasoning.fetch_url_results": self._fetch_results,
+            "response.sandbox.results": self._thought,
+            "response.reasoning_text.delta": self._reasoning_delta,
+            "response.reasoning_text.done": self._reasoning_done,
+            "response.reasoning_summary_text.delta": self._reasoning_delta,
+            "response.reasoning_summary_text.done": self._reasoning_done,
+            "response.reasoning_summary_part.added": self._known,
+            "response.reasoning_summary_part.done": self._known,
         }
 
     def add_text_listener(self, listener: TextListener) -> None:
@@ -385,6 +392,28 @@ class ResponseAccumulator:
         refusal = event.get("refusal")
         if type(refusal) is str:
             self._item(event, "message").part(event.get("content_index"), "refusal").pieces = [refusal]
+
+    def _reasoning_delta(self, event: Dict[str, Any]) -> None:
+        """OpenAI's reasoning text (``content_index``) or its summary (``summary_index``), kept
+        as parts of the reasoning item (summaries after the content, by their index)."""
+        delta = event.get("delta")
+        if type(delta) is str:
+            self._reasoning_part(event).pieces.append(delta)
+
+    def _reasoning_done(self, event: Dict[str, Any]) -> None:
+        text = event.get("text")
+        if type(text) is str:
+            self._reasoning_part(event).pieces = [text]
+
+    def _reasoning_part(self, event: Dict[str, Any]) -> _Part:
+        item = self._item(event, "reasoning")
+        summary = event.get("summary_index")
+        if type(summary) is int:
+            return item.part(1000 + summary, "summary_text")
+        return item.part(event.get("content_index"), "reasoning_text")
+
+    def _known(self, event: Dict[str, Any]) -> None:
+        """A known event that adds nothing the result keeps (its JSON is delivered as it is)."""
 
     def _item_event(self, event: Dict[str, Any]) -> None:
         data = event.get("item")

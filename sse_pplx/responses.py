@@ -206,34 +206,41 @@ class ResponseDecoder:
         """One SSE event: its JSON object (accumulated already), or None.  The per-event hot path."""
         data = event.data
         if data[:1] == "{":
-            try:
-                decoded = _parse_json(data)
-            except (ValueError, RecursionError) as exc:
-                return self._malformed(event, f"invalid JSON: {exc}")
-            if type(decoded) is dict:
-                kind = decoded.get("type")
-                if type(kind) is not str:
-                    if event.event != "error":
-                        return self._malformed(event, "a JSON object without a string type")
-                    decoded = {"type": "error", **decoded}  # an SSE error event: its data is the error
-                    kind = "error"
-                if self._skip_through is not None:
-                    sequence = decoded.get("sequence_number")
-                    if type(sequence) is int and sequence <= self._skip_through:
-                        self._received.replayed += 1
-                        return None
-                self._add(decoded)
-                if kind in TERMINAL:
-                    self.done = self._received.done = True
-                elif self._on_search is not None and kind.startswith("response.reasoning."):
-                    self._on_search(event_view(decoded))  # type: ignore[arg-type]
-                return decoded
-            return self._malformed(event, f"JSON {type(decoded).__name__}, not an object")
+            return self._json_event(data, event)
         return self._other(event)
 
+    def _json_event(self, data: str, event: ServerSentEvent) -> Optional[Dict[str, Any]]:
+        """A payload that starts with ``{`` (whitespace before it removed)."""
+        try:
+            decoded = _parse_json(data)
+        except (ValueError, RecursionError) as exc:
+            return self._malformed(event, f"invalid JSON: {exc}")
+        if type(decoded) is not dict:
+            return self._malformed(event, f"JSON {type(decoded).__name__}, not an object")
+        kind = decoded.get("type")
+        if type(kind) is not str:
+            if event.event != "error":
+                return self._malformed(event, "a JSON object without a string type")
+            decoded = {"type": "error", **decoded}  # an SSE error event: its data is the error
+            kind = "error"
+        if self._skip_through is not None:
+            sequence = decoded.get("sequence_number")
+            if type(sequence) is int and sequence <= self._skip_through:
+                self._received.replayed += 1
+                return None
+        self._add(decoded)
+        if kind in TERMINAL:
+            self.done = self._received.done = True
+        elif self._on_search is not None and kind.startswith("response.reasoning."):
+            self._on_search(event_view(decoded))  # type: ignore[arg-type]
+        return decoded
+
     def _other(self, event: ServerSentEvent) -> Optional[Dict[str, Any]]:
-        """A payload that is not a JSON object."""
+        """A payload that does not start with ``{``: JSON after whitespace (RFC 8259 allows it
+        around a value), ``[DONE]``, a keep-alive, an SSE error event's text, or not an event."""
         stripped = event.data.strip()
+        if stripped[:1] == "{":
+            return self._json_event(stripped, event)
         if stripped == "[DONE]":
             self.done = self._received.done = True
             return None

@@ -24,12 +24,13 @@ from __future__ import annotations
 import json
 
 from ._exchange import NOT_GIVEN, Timeout
-from ._faces import AsyncFace, SyncFace
+from ._faces import AsyncFace, StreamState, SyncFace
 from ._flows import Emit, Sleep, without_emits
 from ._retry import json_instead_of_stream, json_object, log, read_body, reconnect_delay, send
 from .errors import APIConnectionError, APIError, APIStatusError, ProtocolError
 from .events import ServerSentEvent
 from .response_events import Response
+from .response_result import ResponseResult
 from .responses import ResponseDecoder, verdict_error
 from .transport import ASYNCIO, AsyncResponse
 from .transport import Response as HTTPResponse
@@ -42,7 +43,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._flows import Flow
     from ._http import Request
     from .response_events import ResponseEvent, SearchActivityEvent
-    from .response_result import ResponseResult
 
 __all__ = ["AGENT_TIMEOUT", "AsyncResponseStream", "ResponseStream", "Responses"]
 
@@ -228,11 +228,11 @@ def _response_of(result: ResponseResult) -> Response:
     )
 
 
-class _ResponseStreamState:
-    """What a response stream knows, whichever face reads it: the HTTP response, the decoder,
-    the verdict, and :meth:`_flow`, the flow that reads it and resumes it."""
+class _ResponseStreamState(StreamState[ResponseResult]):
+    """What a response stream knows, whichever face reads it: :class:`~sse_pplx._faces.StreamState`'s,
+    and :meth:`_flow`, the flow that reads it and resumes it."""
 
-    response: Any
+    _decoder: ResponseDecoder
 
     def __init__(
         self,
@@ -244,21 +244,12 @@ class _ResponseStreamState:
         resumable: bool,
         whole: Optional[bytes] = None,
     ) -> None:
-        self.response = response
+        super().__init__(response, decoder, attempts)
         self._resource = resource
-        self._decoder = decoder
-        self._attempts = attempts
         self._budget = budget
         self._resumable = resumable
         self._whole = whole
-        self._error: Optional[BaseException] = None
-        self._final: Optional[ResponseResult] = None
         self._refusal: Optional[APIError] = None  # why the last resumption was refused
-
-    @property
-    def result(self) -> ResponseResult:
-        """Everything received so far (final once the stream has ended)."""
-        return self._final if self._final is not None else self._decoder.result
 
     @property
     def response_id(self) -> Optional[str]:
@@ -388,18 +379,6 @@ class _ResponseStreamState:
         decoded = self._decoder.feed_event(ServerSentEvent(json.dumps(event)))
         return [] if decoded is None else [decoded]
 
-    def _settle(self) -> None:
-        """The reader stopped: the connection is closed, what has arrived stays in ``result``."""
-        self.response.close()
-        if self._final is None:
-            self._final = self._decoder.result
-
-    def _final_result(self) -> ResponseResult:
-        """The result once read to its end (the error it ended with, re-raised)."""
-        if self._error is not None:
-            raise self._error
-        return self.result
-
     def add_search_listener(self, listener: Callable[[SearchActivityEvent], object]) -> None:
         """Call ``listener(event)`` with each search-activity event as it is decoded."""
         self._decoder.add_search_listener(listener)
@@ -409,17 +388,8 @@ class _ResponseStreamState:
         self._decoder.add_text_listener(pieces.append)
         return pieces
 
-    def __repr__(self) -> str:
-        state = "closed" if self.response.is_closed else "open"
-        return f"<{type(self).__name__} {state} {self.response.url} {self.result!r}>"
 
-    def __del__(self) -> None:
-        response = getattr(self, "response", None)
-        if response is not None:
-            response.close()
-
-
-class ResponseStream(_ResponseStreamState, SyncFace["ResponseEvent", "ResponseResult"]):
+class ResponseStream(_ResponseStreamState, SyncFace["ResponseEvent", ResponseResult]):
     """A streamed response (an agent run): iterate it for typed events
     (:mod:`sse_pplx.response_events`: ``event.type``, ``event.delta``, ``event.response``...).
 
@@ -457,7 +427,7 @@ class ResponseStream(_ResponseStreamState, SyncFace["ResponseEvent", "ResponseRe
         return self._read_to_end()
 
 
-class AsyncResponseStream(_ResponseStreamState, AsyncFace["ResponseEvent", "ResponseResult"]):
+class AsyncResponseStream(_ResponseStreamState, AsyncFace["ResponseEvent", ResponseResult]):
     """The asyncio face of :class:`ResponseStream`: ``async for``, ``async with``,
     ``await get_final_response()``."""
 
