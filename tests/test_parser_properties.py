@@ -82,6 +82,30 @@ def sse_ish_streams(draw: st.DrawFn) -> bytes:
     return raw
 
 
+#: Blocks near the Responses APIs' shape (``event: NAME`` then one ``data:`` line), and the
+#: near misses that the parser's block-level fast path must hand back to the general path.
+NAMED_BLOCKS = [
+    "event: {n}\ndata: {v}", "event: {n}\ndata: {v}", "event: {n}\ndata: {v}",
+    "event: {n}", "data: {v}", "event: {n}\ndata: {v}\ndata: {v}", "event: \ndata: {v}",
+    "event:{n}\ndata: {v}", "event: {n}\ndata:{v}", "data: {v}\nevent: {n}", "id: {v}\nevent: {n}\ndata: {v}",
+    "event: {n}\nid: 7\ndata: {v}", "event: {n}\nretry: 5\ndata: {v}", ": ping", "event: {n}\n: c\ndata: {v}",
+    "event: {n}\ndata: {v}\nevent: {n}\ndata: {v}", "data: {v}\nevent: {n}\ndata: {v}",
+]  # fmt: skip
+
+
+@st.composite
+def named_block_streams(draw: st.DrawFn) -> bytes:
+    """Streams of whole blocks, most of them ``event:`` + ``data:`` pairs."""
+    blocks = []
+    for _ in range(draw(st.integers(min_value=1, max_value=12))):
+        shape = draw(st.sampled_from(NAMED_BLOCKS))
+        name = draw(st.sampled_from(["response.output_text.delta", "error", "x", "é", "a:b", " "]))
+        blocks.append(shape.replace("{n}", name).replace("{v}", draw(_value())))
+    ending = draw(st.sampled_from(["\n", "\n", "\r\n", "\r"]))
+    raw = (ending * 2).join(blocks).replace("\n", ending) + ending * draw(st.sampled_from([0, 1, 2, 2]))
+    return raw.encode("utf-8")
+
+
 @st.composite
 def stream_and_chunking(draw: st.DrawFn, streams: st.SearchStrategy[bytes]) -> tuple[bytes, list[bytes]]:
     data = draw(streams)
@@ -330,3 +354,18 @@ def test_linear_time_long_comment_and_unknown_field_lines() -> None:
 def test_linear_time_many_small_events_with_crlf() -> None:
     """Many small CRLF events (the CR/LF bookkeeping must be O(1) per byte)."""
     _assert_linear(lambda n: b"id: 1\r\ndata: ab\r\n\r\n" * (n // 19))
+
+
+@_SETTINGS
+@given(case=stream_and_chunking(named_block_streams()), last_event_id=st.sampled_from(["", "7"]))
+def test_named_blocks_agree_with_the_reference_at_any_chunking(
+    case: tuple[bytes, list[bytes]], last_event_id: str
+) -> None:
+    """The block-level fast path for ``event:`` + ``data:`` pairs (SSEParser._named_blocks)
+    gives what the spec-literal oracle gives, whole and in a random chunking."""
+    data, chunks = case
+    _assert_matches_reference(data, comments=False, last_event_id=last_event_id)
+    ref = reference_parse(data, comments=False, last_event_id=last_event_id)
+    got = feed_chunks(chunks, last_event_id=last_event_id)
+    assert got.events == ref.items, f"items differ for {data!r} fed as {chunks!r}"
+    assert got.pre_close_last_event_id == ref.last_event_id

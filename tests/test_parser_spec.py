@@ -707,3 +707,17 @@ def test_close_returns_an_empty_list() -> None:
     parser = SSEParser()
     parser.feed(b"data: a\n\ndata: b\n")
     assert parser.close() == []
+
+
+def test_named_blocks_of_other_shapes_are_not_read_as_event_data_pairs() -> None:
+    """SSEParser._named_blocks reads ``event:`` + ``data:`` pairs in bulk; a batch whose lines
+    alternate the same way but whose blocks do not (a one-line block, then a three-line one)
+    must go block by block: the first block dispatches nothing, the second is one event."""
+    result = feed_all_ways(b"data: z\n\nevent: A\n\ndata: X\nevent: Q\ndata: Y\n\nevent: C\ndata: V\n\n")
+    assert result.events == [
+        ServerSentEvent("z"),
+        ServerSentEvent("X\nY", "Q"),
+        ServerSentEvent("V", "C"),
+    ]
+    named = feed_all_ways(b"event: a\ndata: 1\n\nevent: b\ndata: 2\n\nevent: \ndata: 3\n\n")
+    assert named.events == [ServerSentEvent("1", "a"), ServerSentEvent("2", "b"), ServerSentEvent("3")]
