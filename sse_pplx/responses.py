@@ -206,7 +206,22 @@ class ResponseDecoder:
         """One SSE event: its JSON object (accumulated already), or None.  The per-event hot path."""
         data = event.data
         if data[:1] == "{":
-            return self._json_event(data, event)
+            # _json_event inlined for the usual event (an object with a string type, no
+            # resumption under way): one call less an event.
+            try:
+                decoded = _parse_json(data)
+            except (ValueError, RecursionError):
+                return self._json_event(data, event)  # (which records why)
+            if type(decoded) is dict and self._skip_through is None:
+                kind = decoded.get("type")
+                if type(kind) is str:
+                    self._add(decoded)
+                    if kind in TERMINAL:
+                        self.done = self._received.done = True
+                    elif self._on_search is not None and kind.startswith("response.reasoning."):
+                        self._on_search(event_view(decoded))  # type: ignore[arg-type]
+                    return decoded
+            return self._decoded_event(decoded, event)
         return self._other(event)
 
     def _json_event(self, data: str, event: ServerSentEvent) -> Optional[Dict[str, Any]]:
@@ -215,8 +230,13 @@ class ResponseDecoder:
             decoded = _parse_json(data)
         except (ValueError, RecursionError) as exc:
             return self._malformed(event, f"invalid JSON: {exc}")
-        if type(decoded) is not dict:
-            return self._malformed(event, f"JSON {type(decoded).__name__}, not an object")
+        return self._decoded_event(decoded, event)
+
+    def _decoded_event(self, value: Any, event: ServerSentEvent) -> Optional[Dict[str, Any]]:
+        """A payload's JSON value: the event it is, or a malformed payload."""
+        if type(value) is not dict:
+            return self._malformed(event, f"JSON {type(value).__name__}, not an object")
+        decoded: Dict[str, Any] = value
         kind = decoded.get("type")
         if type(kind) is not str:
             if event.event != "error":
