@@ -90,6 +90,7 @@ NAMED_BLOCKS = [
     "event:{n}\ndata: {v}", "event: {n}\ndata:{v}", "data: {v}\nevent: {n}", "id: {v}\nevent: {n}\ndata: {v}",
     "event: {n}\nid: 7\ndata: {v}", "event: {n}\nretry: 5\ndata: {v}", ": ping", "event: {n}\n: c\ndata: {v}",
     "event: {n}\ndata: {v}\nevent: {n}\ndata: {v}", "data: {v}\nevent: {n}\ndata: {v}",
+    "event: {n}\ndata: {v}\nid: 9\nevent: {n}\ndata: {v}", "event: {n}\ndata: {v}\n\n",
 ]  # fmt: skip
 
 

@@ -721,3 +721,18 @@ def test_named_blocks_of_other_shapes_are_not_read_as_event_data_pairs() -> None
     ]
     named = feed_all_ways(b"event: a\ndata: 1\n\nevent: b\ndata: 2\n\nevent: \ndata: 3\n\n")
     assert named.events == [ServerSentEvent("1", "a"), ServerSentEvent("2", "b"), ServerSentEvent("3")]
+
+
+def test_an_id_pending_before_named_blocks_becomes_the_string() -> None:
+    """An ``id`` line that ended one read, then ``event:`` + ``data:`` blocks: the id is the
+    events' and, once their blank line comes, the last event ID string."""
+    result = feed_all_ways(b"id: 5\nevent: a\ndata: 1\n\nevent: b\ndata: 2\n\n")
+    assert result.events == [ServerSentEvent("1", "a", "5"), ServerSentEvent("2", "b", "5")]
+    assert result.last_event_id == "5"
+
+
+def test_a_block_of_five_lines_is_not_read_as_two_named_events() -> None:
+    """Event, data, another field, event, data in one block: one event of the last type with
+    both data lines (the bulk path checks that every third line is a blank one)."""
+    result = feed_all_ways(b"event: A\ndata: X\nid: 9\nevent: B\ndata: Y\n\nevent: C\ndata: Z\n\n")
+    assert result.events == [ServerSentEvent("X\nY", "B", "9"), ServerSentEvent("Z", "C", "9")]
