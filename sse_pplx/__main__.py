@@ -44,6 +44,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from .chat import ChatResult
     from .events import Comment
+    from .response_result import ResponseResult
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 _DIM, _BOLD, _RESET = "\x1b[2m", "\x1b[1m", "\x1b[0m"
@@ -213,14 +214,13 @@ def _usage_line(result: ChatResult) -> Optional[str]:
     return line
 
 
-def _print_footer(result: ChatResult, out: TextIO, paint: _Painter) -> None:
-    sources = _sources(result)
+def _print_footer(sources: List[str], usage: Optional[str], out: TextIO, paint: _Painter) -> None:
+    """After the answer: ``Sources`` and its numbered lines, then the usage line (dimmed)."""
     if sources:
         print(file=out)
         print(paint.bold("Sources"), file=out)
         for line in sources:
             print(line, file=out)
-    usage = _usage_line(result)
     if usage:
         print(file=out)
         print(paint.dim(usage), file=out)
@@ -299,7 +299,7 @@ def _ask(args: argparse.Namespace, base_url: Optional[str], api_key: Optional[st
     if args.json:
         _print_json(result, out)
     else:
-        _print_footer(result, out, paint)
+        _print_footer(_sources(result), _usage_line(result), out, paint)
     if result.finish_reason == "length":
         print("note: the answer stopped at the token limit (finish_reason: length)", file=err)
     for warning in result.warnings:
@@ -307,7 +307,7 @@ def _ask(args: argparse.Namespace, base_url: Optional[str], api_key: Optional[st
     return EXIT_OK
 
 
-def _print_json(result: ChatResult, out: TextIO, error: Optional[str] = None) -> None:
+def _print_json(result: Union[ChatResult, ResponseResult], out: TextIO, error: Optional[str] = None) -> None:
     import json
 
     record = result.to_dict()
@@ -354,36 +354,54 @@ def _dump(stream: BinaryIO) -> int:
 
 def _agent(args: argparse.Namespace) -> int:
     """``--agent``: an agent run, from the API or (without a key) the bundled recording."""
-    from . import _agent_cli, _agent_demo
+    from . import _agent_demo
 
-    out, err = sys.stdout, sys.stderr
-    painter, err_painter = _Painter(out, args.color), _Painter(err, args.color)
+    err = sys.stderr
     if not _should_replay(args, err):
         if args.question is None:
             raise _Failure('no question: python -m sse_pplx --agent "your question" (or --demo)')
-        client = _make_client(args, args.base_url, _api_key(args))
-        return _agent_cli.run(args, client, args.question, painter, err_painter)
+        return _agent_run(args, _make_client(args, args.base_url, _api_key(args)), args.question)
     from ._loopback import ReplayServer
+    from .client import Perplexity
 
+    replay = _Replay("a recorded agent run", _agent_demo.DATA, list(_agent_demo.CHUNKS), list(_agent_demo.DELAYS_MS))
     speed = args.speed
-    delays = [ms / 1000.0 / speed if speed > 0 else 0.0 for ms in _agent_demo.DELAYS_MS]
-    pieces, start = [], 0
-    for size in _agent_demo.CHUNKS:
-        pieces.append(_agent_demo.DATA[start : start + size])
-        start += size
-    with ReplayServer(pieces, delays) as url:
+    delays = [ms / 1000.0 / speed if speed > 0 else 0.0 for ms in replay.delays_ms]
+    with ReplayServer(replay.pieces(), delays) as url:
         timing = f"its recorded timing x{speed:g}" if speed > 0 else "no delays"
         print(
-            f"sse_pplx {__version__}: replaying a recorded agent run ({len(_agent_demo.DATA)} bytes, "
-            f"{timing}) from {url} through the real client; nothing is sent to any API",
+            f"sse_pplx {__version__}: replaying {replay.label} ({len(replay.data)} bytes, {timing}) from {url} "
+            "through the real client; nothing is sent to any API",
             file=err,
         )
         if args.question is not None and args.question != _agent_demo.QUESTION:
             print(f"(the recorded answer is to: {_agent_demo.QUESTION!r})", file=err)
-        from .client import Perplexity
-
         client = Perplexity(api_key="replay", base_url=url, max_retries=0)
-        return _agent_cli.run(args, client, args.question or _agent_demo.QUESTION, painter, err_painter)
+        return _agent_run(args, client, args.question or _agent_demo.QUESTION)
+
+
+def _agent_run(args: argparse.Namespace, client: Any, question: str) -> int:
+    from . import _agent_cli
+
+    out, err = sys.stdout, sys.stderr
+    paint = _Painter(out, args.color)
+    try:
+        result = _agent_cli.run(args, client, question, _Painter(err, args.color))
+    except APIError as exc:
+        if args.json and exc.partial is not None:
+            _print_json(exc.partial, out, error=str(exc))
+        raise
+    if result is None:  # --events
+        return EXIT_OK
+    if args.json:
+        _print_json(result, out)
+    else:
+        _print_footer(_agent_cli.sources(result), _agent_cli.usage_line(result), out, paint)
+    if result.status == "incomplete":
+        print(f"note: the run stopped early ({result.incomplete_reason or 'incomplete'})", file=err)
+    for warning in result.warnings:
+        print(f"note: {warning}", file=err)
+    return EXIT_OK
 
 
 def _chat(args: argparse.Namespace) -> int:

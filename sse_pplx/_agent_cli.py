@@ -7,15 +7,14 @@ cite) and the usage line with its cost.  ``--json`` prints the final
 :class:`~sse_pplx.response_result.ResponseResult` instead; ``--events`` each typed event as
 a JSON line.  Without a key it replays :mod:`sse_pplx._agent_demo` from 127.0.0.1 through
 the real client, as the chat demo does.  Called by :mod:`sse_pplx.__main__`, which owns the
-arguments, the exit statuses and the one-line errors.
+arguments, the footer and ``--json`` printing (shared with chat), the exit statuses and the
+one-line errors.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-
-from .errors import APIError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
@@ -87,8 +86,10 @@ def request_body(args: argparse.Namespace, question: str) -> Dict[str, Any]:
     return body
 
 
-def run(args: argparse.Namespace, client: Any, question: str, painter: Any, err_painter: Any) -> int:
-    """One agent run, printed; the exit status (0), or the error raised after what arrived was shown."""
+def run(args: argparse.Namespace, client: Any, question: str, err_painter: Any) -> Optional[ResponseResult]:
+    """One agent run: the answer (or with ``--events`` each event) printed as it streams, the
+    search activity on stderr; the final result (None after ``--events``), or the error the run
+    ended with, raised after what arrived was shown (``exc.partial`` has the rest)."""
     out, err = sys.stdout, sys.stderr
     body = request_body(args, question)
     with client:
@@ -97,48 +98,18 @@ def run(args: argparse.Namespace, client: Any, question: str, painter: Any, err_
             if args.events:
                 for event in stream:
                     print(json.dumps(event.to_dict(), ensure_ascii=False), file=out, flush=True)
-                return 0
-            if not args.json:
-                stream.add_search_listener(_Activity(err, err_painter.dim))
+                return None
+            if args.json:
+                return stream.get_final_response()  # type: ignore[no-any-return]
+            stream.add_search_listener(_Activity(err, err_painter.dim))
+            column = 0
             try:
-                if args.json:
-                    result = stream.get_final_response()
-                else:
-                    column = 0
-                    for text in stream.iter_text():
-                        out.write(text)
-                        out.flush()
-                        last = text.rfind("\n")
-                        column = len(text) - last - 1 if last >= 0 else column + len(text)
-                    if column:
-                        out.write("\n")
-                    result = stream.get_final_response()
-            except APIError as exc:
-                if args.json and exc.partial is not None:
-                    print_json(exc.partial, out, error=str(exc))
-                raise
-    if args.json:
-        print_json(result, out)
-        return 0
-    lines = sources(result)
-    if lines:
-        print(file=out)
-        print(painter.bold("Sources"), file=out)
-        for line in lines:
-            print(line, file=out)
-    usage = usage_line(result)
-    if usage:
-        print(file=out)
-        print(painter.dim(usage), file=out)
-    if result.status == "incomplete":
-        print(f"note: the run stopped early ({result.incomplete_reason or 'incomplete'})", file=err)
-    for warning in result.warnings:
-        print(f"note: {warning}", file=err)
-    return 0
-
-
-def print_json(result: ResponseResult, out: TextIO, error: Optional[str] = None) -> None:
-    record = result.to_dict()
-    if error is not None:
-        record["error_message"] = error
-    print(json.dumps(record, ensure_ascii=False, indent=2), file=out, flush=True)
+                for text in stream.iter_text():
+                    out.write(text)
+                    out.flush()
+                    last = text.rfind("\n")
+                    column = len(text) - last - 1 if last >= 0 else column + len(text)
+            finally:
+                if column:
+                    out.write("\n")
+            return stream.get_final_response()  # type: ignore[no-any-return]

@@ -49,10 +49,11 @@ from __future__ import annotations
 import json
 import time
 
+from ._decoding import EventDecoder
 from ._feeding import ByteIteration, adrive, drive, text_iteration
 from .chat_objects import ChatCompletionChunk, SearchResult, chunk_view
 from .chat_result import ChatAccumulator, ChatResult, IgnoredPayload, MalformedPayload
-from .errors import APIErrorEvent, IncompleteStreamError, ProtocolError, StreamDecodeError, error_message
+from .errors import APIErrorEvent, IncompleteStreamError, StreamDecodeError, error_message
 from .events import ServerSentEvent
 from .parser import DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_LINE_BYTES, SSEParser
 
@@ -96,11 +97,15 @@ _PING_EVENTS = frozenset({"ping", "keepalive", "keep-alive", "heartbeat"})
 _TEXT_KEYS = ("text", "content", "delta", "chunk", "answer")
 
 
-class ChatDecoder:
+class ChatDecoder(EventDecoder[ChatCompletionChunk]):
     """Sans-I/O decoder and accumulator of one chat-completion stream.
 
     Feed it bytes (:meth:`feed`) or already-parsed events (:meth:`feed_event`),
-    then call :meth:`close` at the end of the stream for the verdict.
+    then call :meth:`close` at the end of the stream for the verdict.  The input side
+    (``feed``, ``iter_feed``, ``feed_event``, ``flush``) is :class:`~sse_pplx._decoding.EventDecoder`'s:
+    ``feed`` raises :class:`APIErrorEvent` for an error the stream reported, and in strict
+    mode :class:`StreamDecodeError`, each with ``exc.partial``; ``flush`` returns the chunk
+    of a salvaged last event.
 
     Args:
         strict: raise :class:`StreamDecodeError` for malformed JSON and
@@ -131,12 +136,7 @@ class ChatDecoder:
         self._accumulate = self._accumulator.add_chunk
         self._received = self._accumulator.received  # the result being filled in
         self._on_complete = on_complete
-        self._closed = False
-        self._flushed = False  # flush() has closed the parser
-        self._cut = False  # the stream ended inside an event that was not kept
-        self._pending_error: Optional[ProtocolError] = None
-        #: A terminal marker ([DONE] or a done event) was seen: stop reading.
-        self.done = False
+        self._start_input()  # done: a terminal marker ([DONE] or a done event) was seen
 
     @property
     def last_event_id(self) -> str:
@@ -157,76 +157,10 @@ class ChatDecoder:
 
     # -- input ------------------------------------------------------------
 
-    def feed(self, data: bytes) -> List[ChatCompletionChunk]:
-        """Parse bytes; return the chunks they completed.  After ``[DONE]`` returns ``[]``.
+    _view = staticmethod(chunk_view)
 
-        Raises:
-            APIErrorEvent: the stream reported an error (``exc.partial`` has the rest).
-            StreamDecodeError: strict mode, a malformed payload.
-            LimitExceeded: a parser limit (``exc.partial`` has what was received).
-        """
-        chunks: List[ChatCompletionChunk] = []
-        if self.done:
-            return chunks
-        for event in self._events(data):
-            chunk = self._interpret(event)
-            if chunk is not None:
-                chunks.append(chunk_view(chunk))
-            if self.done:
-                break
-        return chunks
-
-    def iter_feed(self, data: bytes) -> Iterator[ChatCompletionChunk]:
-        """Like :meth:`feed`, but yields each chunk before the next event is read,
-        so that the chunks before an error are delivered before it is raised."""
-        if self.done:
-            return
-        for event in self._events(data, salvage_into=True):
-            chunk = self._interpret(event)
-            if chunk is not None:
-                yield chunk_view(chunk)
-            if self.done:
-                return
-        error = self._pending_error
-        if error is not None:
-            self._pending_error = None
-            error.partial = self._fail("error", None)
-            raise error
-
-    def feed_event(self, event: ServerSentEvent) -> Optional[ChatCompletionChunk]:
-        """Interpret one SSE event; return its chunk, or None (``[DONE]``, a ping, a malformed payload)."""
-        if self.done:
-            return None
-        chunk = self._interpret(event)
-        return None if chunk is None else chunk_view(chunk)
-
-    def _consume(self, data: bytes) -> Tuple[()]:
-        """:meth:`feed` for callers that want the result and the listeners' text only
-        (``collect_chat``, ``iter_text``): no chunk object is built.  Returns ``()``."""
-        if not self.done:
-            for event in self._events(data):
-                self._interpret(event)
-                if self.done:
-                    break
-        return ()
-
-    def _events(self, data: bytes, salvage_into: bool = False) -> List[ServerSentEvent]:
-        """The parser's events.  On a parser error, the events it completed first
-        are interpreted too; then the error is raised with the partial result
-        (or, with ``salvage_into``, returned for the caller to yield first and
-        left in ``_pending_error``)."""
-        try:
-            return self.parser.feed(data)
-        except ProtocolError as exc:
-            completed: List[ServerSentEvent] = exc.events  # the parser has no comments=True
-            exc.events = []
-            if salvage_into:
-                self._pending_error = exc
-                return completed
-            for event in completed:
-                self._interpret(event)
-            exc.partial = self._fail("error", None)
-            raise
+    def _failure_partial(self) -> ChatResult:
+        return self._fail("error", None)
 
     # -- interpretation -----------------------------------------------------
 
@@ -374,34 +308,6 @@ class ChatDecoder:
         self.done = True
         return self._accumulator.snapshot(outcome)
 
-    def flush(self) -> Optional[ChatCompletionChunk]:
-        """End of the bytes: close the parser and return the chunk of a last event that
-        arrived whole but without its blank line (salvaged: ``[DONE]``, complete JSON, or an
-        ``error`` event), or None.
-
-        :meth:`close` calls it; a caller that yields chunks calls it first, yields what it
-        returns, then calls :meth:`close`, so that the chunks it yielded add up to the
-        result (``result.salvaged`` still says the event was kept).  Idempotent.
-
-        Raises:
-            APIErrorEvent / StreamDecodeError: from a salvaged last event.
-        """
-        if self._flushed or self.done:
-            self._flushed = True
-            return None
-        self._flushed = True
-        self.parser.close()
-        if not self.parser.truncated:
-            return None
-        self._cut = True
-        last = self.parser.incomplete_event
-        if last is None or not self._salvageable(last):
-            return None
-        self._cut = False
-        self._received.salvaged = True
-        self._received.warnings.append("the last event had no terminating blank line; it was complete and was kept")
-        return self.feed_event(last)
-
     def close(self) -> ChatResult:
         """End of stream: flush (salvaging a cut-off last event), and give the verdict.
 
@@ -429,8 +335,7 @@ class ChatDecoder:
             self._on_complete(result)
         return result
 
-    @staticmethod
-    def _salvageable(event: ServerSentEvent) -> bool:
+    def _salvageable(self, event: ServerSentEvent) -> bool:
         """Whether a last event whose blank line never came is evidently whole, and kept.
 
         It is whole when its data is ``[DONE]`` or complete JSON; an ``error``

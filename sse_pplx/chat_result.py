@@ -29,6 +29,7 @@ Rules, each from the wire facts or a peer bug:
 
 from __future__ import annotations
 
+from ._decoding import chain
 from ._reasoning import ThinkSplitter
 from .chat_objects import ChatCompletion, Image, SearchResult, ToolCall, Usage
 
@@ -302,9 +303,9 @@ class ChatAccumulator:
         """Call ``listener(text)`` with each piece of the answer (content outside ``<think>``) or,
         with ``include_reasoning``, with each piece of content as sent (a ``<think>`` block included)."""
         if include_reasoning:
-            self._on_raw_content = _together(self._on_raw_content, listener)
+            self._on_raw_content = chain(self._on_raw_content, listener)
         else:
-            self._on_answer = _together(self._on_answer, listener)
+            self._on_answer = chain(self._on_answer, listener)
 
     # -- chunks in (the per-chunk hot path) ---------------------------------
 
@@ -514,19 +515,6 @@ class ChatAccumulator:
             for index, state in sorted(self._choices.items())
         ]
         return snapshot
-
-
-def _together(first: Optional[TextListener], second: TextListener) -> TextListener:
-    """One listener that calls ``first`` (if any), then ``second``."""
-    if first is None:
-        return second
-    earlier = first
-
-    def both(text: str) -> None:
-        earlier(text)
-        second(text)
-
-    return both
 
 
 class _ChoiceState:

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import re
 
+from ._decoding import chain
 from .chat_objects import ChatObject
 from .response_events import OutputItem, Response, ResponseSearchResult, ResponseUsage, output_text_of
 
@@ -315,16 +316,7 @@ class ResponseAccumulator:
 
     def add_text_listener(self, listener: TextListener) -> None:
         """Call ``listener(text)`` with each piece of the answer as it arrives."""
-        previous = self._on_text
-        if previous is None:
-            self._on_text = listener
-        else:
-
-            def both(text: str) -> None:
-                previous(text)
-                listener(text)
-
-            self._on_text = both
+        self._on_text = chain(self._on_text, listener)
 
     # -- events in (the per-event hot path) ---------------------------------
 
@@ -360,14 +352,18 @@ class ResponseAccumulator:
         handler(event)
         return True
 
+    def _index_of(self, index: Any, item_id: Any) -> int:
+        """Where an item sits: its ``output_index``, else the index its ``item_id`` was seen
+        at, else the next free one (servers that omit ``output_index``: tontinton/maki#514)."""
+        if type(index) is int:
+            return index
+        known = self._item_ids.get(item_id) if isinstance(item_id, str) else None
+        return max(self._items, default=-1) + 1 if known is None else known
+
     def _item(self, event: Dict[str, Any], kind: str) -> _Item:
         """The item an event names, by ``output_index`` or else ``item_id``; created when unknown."""
-        index = event.get("output_index")
         item_id = event.get("item_id")
-        if type(index) is not int:
-            index = self._item_ids.get(item_id) if isinstance(item_id, str) else None
-            if index is None:
-                index = max(self._items, default=-1) + 1
+        index = self._index_of(event.get("output_index"), item_id)
         item = self._items.get(index)
         if item is None:
             data: Dict[str, Any] = {"type": kind}
@@ -434,12 +430,8 @@ class ResponseAccumulator:
         data = event.get("item")
         if type(data) is not dict:
             return
-        index = event.get("output_index")
         item_id = data.get("id")
-        if type(index) is not int:
-            index = self._item_ids.get(item_id) if isinstance(item_id, str) else None
-            if index is None:
-                index = max(self._items, default=-1) + 1
+        index = self._index_of(event.get("output_index"), item_id)
         item = self._items.get(index)
         if item is None:
             item = self._items[index] = _Item({})

@@ -32,10 +32,11 @@ from __future__ import annotations
 
 import json
 
+from ._decoding import EventDecoder, chain
 from ._feeding import ByteIteration, adrive, drive
 from .chat import _parse_json
 from .chat_result import IgnoredPayload, MalformedPayload
-from .errors import APIErrorEvent, IncompleteStreamError, ProtocolError, StreamDecodeError
+from .errors import APIErrorEvent, IncompleteStreamError, StreamDecodeError
 from .events import ServerSentEvent
 from .parser import DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_LINE_BYTES, SSEParser
 from .response_events import SearchActivityEvent, event_view
@@ -60,7 +61,7 @@ __all__ = [
 ]
 
 
-class ResponseDecoder:
+class ResponseDecoder(EventDecoder["ResponseEvent"]):
     """Sans-I/O decoder and accumulator of one Agent API / Responses API stream.
 
     Feed it bytes (:meth:`feed`) or parsed events (:meth:`feed_event`); call :meth:`close`
@@ -101,12 +102,7 @@ class ResponseDecoder:
         self._skip_through: Optional[int] = starting_after
         if starting_after is not None:
             self._received.sequence_number = starting_after
-        self._closed = False
-        self._flushed = False
-        self._cut = False
-        self._pending_error: Optional[ProtocolError] = None
-        #: A terminal event (or ``[DONE]``) was seen: stop reading.
-        self.done = False
+        self._start_input()  # done: a terminal event (or [DONE]) was seen
 
     def add_text_listener(self, listener: Callable[[str], object]) -> None:
         """Call ``listener(text)`` with each piece of the answer as it is decoded, after ``on_text``."""
@@ -115,16 +111,7 @@ class ResponseDecoder:
     def add_search_listener(self, listener: Callable[[SearchActivityEvent], object]) -> None:
         """Call ``listener(event)`` with each search-activity event (Perplexity's
         ``response.reasoning.*``) as it is decoded, after ``on_search``."""
-        previous = self._on_search
-        if previous is None:
-            self._on_search = listener
-        else:
-
-            def both(event: SearchActivityEvent) -> None:
-                previous(event)
-                listener(event)
-
-            self._on_search = both
+        self._on_search = chain(self._on_search, listener)
 
     @property
     def cursor(self) -> Tuple[Optional[str], Optional[int]]:
@@ -133,72 +120,23 @@ class ResponseDecoder:
 
     # -- input ------------------------------------------------------------
 
-    def feed(self, data: bytes) -> List[ResponseEvent]:
-        """Parse bytes; return the events they completed (``[]`` once :attr:`done`).
+    # -- the input side is EventDecoder's (feed, iter_feed, feed_event, flush); these are its hooks
 
-        Raises:
-            StreamDecodeError: strict mode, a payload that is not an event.
-            LimitExceeded: a parser limit (``exc.partial`` has what was received).
-        """
-        events: List[ResponseEvent] = []
-        if self.done:
-            return events
-        for event in self._events(data):
-            decoded = self._interpret(event)
-            if decoded is not None:
-                events.append(event_view(decoded))
-            if self.done:
-                break
-        return events
+    _view = staticmethod(event_view)
 
-    def iter_feed(self, data: bytes) -> Iterator[ResponseEvent]:
-        """Like :meth:`feed`, but yields each event before the next one is read, so that
-        the events before an error are delivered before it is raised."""
-        if self.done:
-            return
-        for event in self._events(data, deliver_first=True):
-            decoded = self._interpret(event)
-            if decoded is not None:
-                yield event_view(decoded)
-            if self.done:
-                return
-        error = self._pending_error
-        if error is not None:
-            self._pending_error = None
-            error.partial = self._accumulator.snapshot("failed")
-            raise error
+    def _failure_partial(self) -> ResponseResult:
+        return self._accumulator.snapshot("failed")
 
-    def feed_event(self, event: ServerSentEvent) -> Optional[ResponseEvent]:
-        """Interpret one SSE event you parsed yourself; its typed event, or None (not an event)."""
-        if self.done:
-            return None
-        decoded = self._interpret(event)
-        return None if decoded is None else event_view(decoded)
-
-    def _consume(self, data: bytes) -> Tuple[()]:
-        """:meth:`feed` for callers that want the result only: no event object is built."""
-        if not self.done:
-            for event in self._events(data):
-                self._interpret(event)
-                if self.done:
-                    break
-        return ()
-
-    def _events(self, data: bytes, deliver_first: bool = False) -> List[ServerSentEvent]:
-        """The parser's events; on a parser error, those it completed first are interpreted
-        (or, with ``deliver_first``, returned and the error left pending)."""
+    def _salvageable(self, event: ServerSentEvent) -> bool:
+        """A last event without its blank line is kept when its data is a whole JSON object."""
+        data = event.data.strip()
+        if data[:1] != "{":
+            return False
         try:
-            return self.parser.feed(data)
-        except ProtocolError as exc:
-            completed: List[ServerSentEvent] = exc.events
-            exc.events = []
-            if deliver_first:
-                self._pending_error = exc
-                return completed
-            for event in completed:
-                self._interpret(event)
-            exc.partial = self._accumulator.snapshot("failed")
-            raise
+            json.loads(data)
+        except (ValueError, RecursionError):
+            return False
+        return True
 
     # -- interpretation ---------------------------------------------------
 
@@ -284,33 +222,6 @@ class ResponseDecoder:
         return None
 
     # -- the end ----------------------------------------------------------
-
-    def flush(self) -> Optional[ResponseEvent]:
-        """End of the bytes: close the parser and return the event of a last event that
-        arrived whole but without its blank line (it is kept, ``result.salvaged``), else None.
-        :meth:`close` calls it; call it first to deliver that event too.  Idempotent."""
-        if self._flushed or self.done:
-            self._flushed = True
-            return None
-        self._flushed = True
-        self.parser.close()
-        if not self.parser.truncated:
-            return None
-        self._cut = True
-        last = self.parser.incomplete_event
-        if last is None:
-            return None
-        data = last.data.strip()
-        if data[:1] != "{":
-            return None
-        try:
-            json.loads(data)
-        except (ValueError, RecursionError):
-            return None
-        self._cut = False
-        self._received.salvaged = True
-        self._received.warnings.append("the last event had no terminating blank line; it was complete and was kept")
-        return self.feed_event(last)
 
     def close(self) -> ResponseResult:
         """End of stream: flush, and give the verdict (``"truncated"`` when no terminal event

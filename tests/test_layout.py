@@ -23,7 +23,7 @@ IO_IMPORTS = {"socket", "ssl", "asyncio", "selectors", "http", "urllib.request",
 SANS_IO = [
     "_lines", "parser", "events", "encoder", "errors", "chat", "chat_objects", "_reasoning",
     "_http", "_media_type", "_flows", "_exchange",
-    "responses", "response_events", "response_result",
+    "responses", "response_events", "response_result", "_decoding",
 ]  # fmt: skip
 MAX_LINES = 750
 
