@@ -40,8 +40,9 @@ from .events import ServerSentEvent
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Any, BinaryIO, Dict, Iterable, Iterator, List, Optional, TextIO, Union
+    from typing import Any, BinaryIO, Callable, Dict, Iterable, Iterator, List, Optional, TextIO, Union
 
+    from ._spinner import Spinner
     from .chat import ChatResult
     from .events import Comment
     from .response_result import ResponseResult
@@ -115,13 +116,8 @@ def _api_key(args: argparse.Namespace) -> Optional[str]:
     return os.environ.get("PERPLEXITY_API_KEY") or None
 
 
-def _should_replay(args: argparse.Namespace, err: TextIO) -> bool:
-    if args.demo or args.replay:
-        return True
-    if args.base_url or _api_key(args):
-        return False
-    print("no PERPLEXITY_API_KEY set: replaying a recorded answer instead (--demo does this on purpose)", file=err)
-    return True
+def _should_replay(args: argparse.Namespace) -> bool:
+    return bool(args.demo or args.replay or not (args.base_url or _api_key(args)))
 
 
 def _make_client(args: argparse.Namespace, base_url: Optional[str], api_key: Optional[str]) -> Any:
@@ -178,9 +174,14 @@ def _event_record(event: ServerSentEvent) -> str:
     return json.dumps(record, ensure_ascii=False)
 
 
-def _print_events(events: Iterable[Union[ServerSentEvent, Comment]], out: TextIO) -> int:
+def _print_events(
+    events: Iterable[Union[ServerSentEvent, Comment]], out: TextIO, before: Optional[Callable[[], None]] = None
+) -> int:
+    """Each event as a JSON line as it arrives (``before`` is called before each: the spinner's stop)."""
     for event in events:
         if isinstance(event, ServerSentEvent):  # comments are not asked for, so none come
+            if before is not None:
+                before()
             print(_event_record(event), file=out, flush=True)
     return EXIT_OK
 
@@ -229,10 +230,10 @@ def _print_footer(sources: List[str], usage: Optional[str], out: TextIO, paint: 
 class _AnswerPrinter:
     """Writes the streamed text: the answer as it comes, the reasoning dimmed (or hidden)."""
 
-    def __init__(self, out: TextIO, err: TextIO, paint: _Painter, show_reasoning: bool) -> None:
+    def __init__(self, out: TextIO, spinner: Spinner, paint: _Painter, show_reasoning: bool) -> None:
         from ._reasoning import ThinkSplitter
 
-        self._out, self._err, self._paint = out, err, paint
+        self._out, self._spinner, self._paint = out, spinner, paint
         self._show = show_reasoning
         self._splitter = ThinkSplitter()
         self._said_hidden = False
@@ -242,6 +243,7 @@ class _AnswerPrinter:
     def _write(self, text: str, styled: Optional[str] = None) -> None:
         if not text:
             return
+        self._spinner.stop()  # the first words: the spinner's line is erased before them
         last = text.rfind("\n")
         self.column = len(text) - last - 1 if last >= 0 else self.column + len(text)
         self._out.write(styled if styled is not None else text)
@@ -254,7 +256,7 @@ class _AnswerPrinter:
                 self._reasoning_open = True
             elif not self._said_hidden:
                 self._said_hidden = True
-                print("(the model is reasoning; --show-reasoning shows it)", file=self._err, flush=True)
+                self._spinner.say("(the model is reasoning; --show-reasoning shows it)")
         if answer:
             if self._reasoning_open:
                 self._write("\n\n")
@@ -273,28 +275,49 @@ class _AnswerPrinter:
 # --- the modes ----------------------------------------------------------------------------------
 
 
+def _aim(args: argparse.Namespace, method: str, url: str) -> None:
+    """Remember the request about to be made: an HTTP error names it (never the key: it is a header)."""
+    args.target = f"{method} {_without_userinfo(url)}"
+
+
+def _spinner(args: argparse.Namespace) -> Spinner:
+    """The sign of life until the first words (a terminal only): Perplexity (or its replay) searches
+    first; any other server (``--base-url``) is just waited for."""
+    from ._spinner import Spinner
+
+    return Spinner(sys.stderr, "searching…" if args.base_url is None else "waiting for the answer…")
+
+
 def _ask(args: argparse.Namespace, base_url: Optional[str], api_key: Optional[str], question: str) -> int:
     out, err = sys.stdout, sys.stderr
     body = _request(args, question)
     model, messages = body.pop("model"), body.pop("messages")
     paint = _Painter(out, args.color)
-    printer = _AnswerPrinter(out, err, paint, args.show_reasoning)
+    spinner = _spinner(args)
+    printer = _AnswerPrinter(out, spinner, paint, args.show_reasoning)
+    stream = None
     with _make_client(args, base_url, api_key) as client:
-        stream = client.chat.completions.create(model=model, messages=messages, stream=True, **body)
+        _aim(args, "POST", client.base_url + "/chat/completions")
         try:
-            with stream:
-                if args.json:
-                    result = stream.get_final_completion()
-                else:
-                    try:
-                        for raw in stream.iter_text(include_reasoning=True):
-                            printer.feed(raw)
-                    finally:
-                        printer.close()
-                    result = stream.get_final_completion()
+            with spinner:
+                stream = client.chat.completions.create(model=model, messages=messages, stream=True, **body)
+                with stream:
+                    if args.json:
+                        result = stream.get_final_completion()
+                    else:
+                        try:
+                            for raw in stream.iter_text(include_reasoning=True):
+                                printer.feed(raw)
+                        finally:
+                            printer.close()
+                        result = stream.get_final_completion()
         except APIError as exc:
             if args.json and exc.partial is not None:
                 _print_json(exc.partial, out, error=str(exc))
+            raise
+        except KeyboardInterrupt:
+            if args.json and stream is not None:  # what had arrived, marked as cut short by Ctrl-C
+                _print_json(stream.result, out, interrupted=True)
             raise
     if args.json:
         _print_json(result, out)
@@ -307,12 +330,16 @@ def _ask(args: argparse.Namespace, base_url: Optional[str], api_key: Optional[st
     return EXIT_OK
 
 
-def _print_json(result: Union[ChatResult, ResponseResult], out: TextIO, error: Optional[str] = None) -> None:
+def _print_json(
+    result: Union[ChatResult, ResponseResult], out: TextIO, error: Optional[str] = None, interrupted: bool = False
+) -> None:
     import json
 
     record = result.to_dict()
     if error is not None:
         record["error_message"] = error
+    if interrupted:
+        record["interrupted"] = True
     print(json.dumps(record, ensure_ascii=False, indent=2), file=out, flush=True)
 
 
@@ -325,16 +352,44 @@ def _chat_events(args: argparse.Namespace, base_url: str, api_key: Optional[str]
     body["stream"] = True
     url = base_url.rstrip("/") + "/chat/completions"
     timeout = args.timeout if args.timeout is not None else 600.0
-    with connect(url, method="POST", headers=headers, json=body, timeout=timeout) as events:
-        return _print_events(events, sys.stdout)
+    _aim(args, "POST", url)
+    with _spinner(args) as spinner, connect(url, method="POST", headers=headers, json=body, timeout=timeout) as events:
+        return _print_events(events, sys.stdout, spinner.stop)
 
 
 def _url_events(args: argparse.Namespace) -> int:
     from .client import connect
 
     timeout = args.timeout if args.timeout is not None else 600.0
+    _aim(args, "GET", args.url)
+    if args.reconnect and not args.debug:  # --debug logs it already
+        _say_reconnections()
     with connect(args.url, timeout=timeout, reconnect=args.reconnect) as events:
         return _print_events(events, sys.stdout)
+
+
+def _say_reconnections() -> None:
+    """``--reconnect``: each reconnection on stderr, when it happens and how long it waits, from
+    the ``sse_pplx`` logger's record of it (``eventsource.py``: "URL: reconnecting in N s (why)")."""
+    import logging
+    import time
+
+    class Notice(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if "reconnecting in" not in str(record.msg):
+                return
+            text = record.getMessage()
+            if isinstance(record.args, tuple) and len(record.args) == 3:
+                url, delay, why = record.args
+                why = "the stream ended" if why == "end of stream" else f"the connection failed: {why}"
+                text = f"{why}; reconnecting to {url} in {float(delay):.1f} s"  # type: ignore[arg-type]
+            stamp = time.strftime("%H:%M:%S", time.localtime(record.created))
+            print(f"{stamp} {text}", file=sys.stderr, flush=True)
+
+    log = logging.getLogger("sse_pplx")
+    log.addHandler(Notice(logging.INFO))
+    if log.getEffectiveLevel() > logging.INFO:
+        log.setLevel(logging.INFO)
 
 
 def _read_chunks(stream: BinaryIO, size: int = 65536) -> Iterator[bytes]:
@@ -346,18 +401,41 @@ def _read_chunks(stream: BinaryIO, size: int = 65536) -> Iterator[bytes]:
         yield chunk
 
 
-def _dump(stream: BinaryIO) -> int:
+def _dump(stream: BinaryIO, name: str) -> int:
+    """A saved stream's events as JSON lines; input with no event in it is an error, said so."""
     from .parser import iter_events
 
-    return _print_events(iter_events(_read_chunks(stream)), sys.stdout)
+    received = [0]
+
+    def counted() -> Iterator[bytes]:
+        for chunk in _read_chunks(stream):
+            received[0] += len(chunk)
+            yield chunk
+
+    printed = [0]
+
+    def counting(events: Iterable[Union[ServerSentEvent, Comment]]) -> Iterator[Union[ServerSentEvent, Comment]]:
+        for event in events:
+            printed[0] += 1
+            yield event
+
+    _print_events(counting(iter_events(counted())), sys.stdout)
+    if received[0] == 0:
+        hint = " (ask a question, or --demo)" if name == "stdin" else ""
+        raise _Failure(f"{name} is empty: no SSE stream to read{hint}")
+    if printed[0] == 0:
+        raise _Failure(
+            f"no SSE event in {name} ({received[0]} bytes): is it a text/event-stream? "
+            "(an event is 'data: ...' lines ended by a blank line)"
+        )
+    return EXIT_OK
 
 
 def _agent(args: argparse.Namespace) -> int:
     """``--agent``: an agent run, from the API or (without a key) the bundled recording."""
     from . import _agent_demo
 
-    err = sys.stderr
-    if not _should_replay(args, err):
+    if not _should_replay(args):
         if args.question is None:
             raise _Failure('no question: python -m sse_pplx --agent "your question" (or --demo)')
         return _agent_run(args, _make_client(args, args.base_url, _api_key(args)), args.question)
@@ -365,17 +443,9 @@ def _agent(args: argparse.Namespace) -> int:
     from .client import Perplexity
 
     replay = _Replay("a recorded agent run", _agent_demo.DATA, list(_agent_demo.CHUNKS), list(_agent_demo.DELAYS_MS))
-    speed = args.speed
-    delays = [ms / 1000.0 / speed if speed > 0 else 0.0 for ms in replay.delays_ms]
-    with ReplayServer(replay.pieces(), delays) as url:
-        timing = f"its recorded timing x{speed:g}" if speed > 0 else "no delays"
-        print(
-            f"sse_pplx {__version__}: replaying {replay.label} ({len(replay.data)} bytes, {timing}) from {url} "
-            "through the real client; nothing is sent to any API",
-            file=err,
-        )
-        if args.question is not None and args.question != _agent_demo.QUESTION:
-            print(f"(the recorded answer is to: {_agent_demo.QUESTION!r})", file=err)
+    with ReplayServer(replay.pieces(), _delays(args, replay)) as url:
+        details = f"{len(replay.data)} bytes in {len(replay.chunks)} reads"
+        _replay_notice(args, url, "a recorded agent run", _agent_demo.QUESTION, details)
         client = Perplexity(api_key="replay", base_url=url, max_retries=0)
         return _agent_run(args, client, args.question or _agent_demo.QUESTION)
 
@@ -385,8 +455,15 @@ def _agent_run(args: argparse.Namespace, client: Any, question: str) -> int:
 
     out, err = sys.stdout, sys.stderr
     paint = _Painter(out, args.color)
+    _aim(args, "POST", client.base_url + client._responses_path)
+
+    def interrupted(partial: ResponseResult) -> None:
+        if args.json:
+            _print_json(partial, out, interrupted=True)
+
     try:
-        result = _agent_cli.run(args, client, question, _Painter(err, args.color))
+        with _spinner(args) as spinner:
+            result = _agent_cli.run(args, client, question, _Painter(err, args.color), spinner, interrupted)
     except APIError as exc:
         if args.json and exc.partial is not None:
             _print_json(exc.partial, out, error=str(exc))
@@ -404,13 +481,28 @@ def _agent_run(args: argparse.Namespace, client: Any, question: str) -> int:
     return EXIT_OK
 
 
+def _delays(args: argparse.Namespace, replay: _Replay) -> List[float]:
+    """The replay's delays in seconds, at ``--speed`` (0: none)."""
+    speed = args.speed
+    return [ms / 1000.0 / speed if speed > 0 else 0.0 for ms in replay.delays_ms]
+
+
+def _replay_notice(args: argparse.Namespace, url: str, what: str, question: Optional[str], details: str) -> None:
+    """One short line on stderr: a replay, from where, why, and (when asked something else) to what;
+    the details (version, bytes, reads, timing) go to the ``--debug`` log."""
+    import logging
+
+    why = "--demo" if args.demo else "--replay" if args.replay else "no PERPLEXITY_API_KEY set"
+    to = f" to {question!r}" if question and args.question not in (None, question) else ""
+    print(f"replaying {what}{to} from {url} ({why}; nothing is sent to any API)", file=sys.stderr, flush=True)
+    timing = f"its recorded timing x{args.speed:g}" if args.speed > 0 else "no delays"
+    logging.getLogger("sse_pplx").debug("sse_pplx %s replays %s (%s, %s)", __version__, what, details, timing)
+
+
 def _chat(args: argparse.Namespace) -> int:
-    err = sys.stderr
     if args.agent:
-        if args.replay:
-            raise _Failure("--replay replays chat fixtures; --agent replays its own recording (--demo)")
         return _agent(args)
-    if not _should_replay(args, err):
+    if not _should_replay(args):
         base_url: Optional[str] = args.base_url
         if base_url is None and args.events:
             base_url = os.environ.get("PERPLEXITY_BASE_URL") or "https://api.perplexity.ai"
@@ -425,19 +517,11 @@ def _chat(args: argparse.Namespace) -> int:
     from ._loopback import ReplayServer
 
     replay = _load_fixture(args.replay) if args.replay else _demo_replay()
-    speed = args.speed
-    delays = [ms / 1000.0 / speed if speed > 0 else 0.0 for ms in replay.delays_ms]
     question = args.question or _demo.QUESTION
-    with ReplayServer(replay.pieces(), delays) as url:
-        timing = f"its recorded timing x{speed:g}" if speed > 0 else "no delays"
-        print(
-            f"sse_pplx {__version__}: replaying {replay.label} ({len(replay.data)} bytes in "
-            f"{len(replay.chunks)} reads, {timing}) from {url} through the real client; nothing is sent "
-            "to any API",
-            file=err,
-        )
-        if args.question is not None and args.question != _demo.QUESTION and not args.replay:
-            print(f"(the recorded answer is to: {_demo.QUESTION!r})", file=err)
+    with ReplayServer(replay.pieces(), _delays(args, replay)) as url:
+        what = replay.label if args.replay else "a recorded answer"
+        details = f"{replay.label}: {len(replay.data)} bytes in {len(replay.chunks)} reads"
+        _replay_notice(args, url, what, None if args.replay else _demo.QUESTION, details)
         if args.events:
             return _chat_events(args, url, None, question)
         return _ask(args, url, None, question)
@@ -446,79 +530,62 @@ def _chat(args: argparse.Namespace) -> int:
 # --- the command --------------------------------------------------------------------------------
 
 
-def _parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(
-        prog="python -m sse_pplx",
-        description="Ask Perplexity (or any OpenAI-compatible server) and watch the answer stream; "
-        "without PERPLEXITY_API_KEY, replay a recorded answer over 127.0.0.1.",
-        epilog="Exit status: 0 success, 1 API/network/stream failure, 2 usage error, 130 interrupted.",
-    )
-    ap.add_argument("question", nargs="?", help="the question to ask")
-    ask = ap.add_argument_group("asking")
-    ask.add_argument("--model", help="model name (default: sonar; with --agent, a preset is used unless given)")
-    ask.add_argument("--agent", action="store_true", help="an agent run (Perplexity's Agent API, /v1/agent)")
-    ask.add_argument("--preset", help="with --agent: the preset (default: fast unless --model is given)")
-    ask.add_argument("--system", help="a system prompt")
-    ask.add_argument("--max-tokens", type=int, metavar="N")
-    ask.add_argument("--temperature", type=float, metavar="T")
-    ask.add_argument(
-        "--base-url",
-        metavar="URL",
-        help="any OpenAI-compatible server, e.g. http://localhost:11434/v1 "
-        "(key from PERPLEXITY_API_KEY or OPENAI_API_KEY, if set)",
-    )
-    ask.add_argument("--timeout", type=float, metavar="SECONDS", help="idle read timeout (default 900 / 600)")
-    ask.add_argument("--max-retries", type=int, default=2, metavar="N", help="retries before a stream starts")
-    replay = ap.add_argument_group("replaying")
-    replay.add_argument("--demo", action="store_true", help="replay the recorded stream even with a key set")
-    replay.add_argument("--replay", metavar="FIXTURE", help="replay this conformance-kit fixture (JSON) instead")
-    replay.add_argument(
-        "--speed", type=float, default=1.0, help="replay timing factor: 2 is twice as fast, 0 no delays"
-    )
-    show = ap.add_argument_group("output")
-    show.add_argument("--json", action="store_true", help="print the final result as JSON")
-    show.add_argument("--events", action="store_true", help="print the raw SSE events as JSON lines as they arrive")
-    show.add_argument("--url", help="with --events: read events from this SSE URL (GET)")
-    show.add_argument("--reconnect", action="store_true", help="with --url: reconnect like a browser's EventSource")
-    show.add_argument("--file", help="print the events of a saved SSE stream (also: read stdin)")
-    show.add_argument("--show-reasoning", action="store_true", help="show <think> reasoning (dimmed on a terminal)")
-    show.add_argument("--color", choices=("auto", "always", "never"), default="auto")
-    ap.add_argument("--debug", action="store_true", help="tracebacks and the sse_pplx logger on stderr")
-    ap.add_argument("--version", action="version", version=f"sse_pplx {__version__}")
-    return ap
-
-
 def _run(ap: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    if args.url and not (args.question is None and not args.demo):
-        ap.error("--url reads an SSE endpoint; it takes no question and no --demo")
-    if args.json and args.events:
-        ap.error("--json and --events are two different outputs; choose one")
     if args.url:
         return _url_events(args)
+    if args.file == "-":
+        return _dump(sys.stdin.buffer, "stdin")
     if args.file:
         try:
             with open(args.file, "rb") as f:
-                return _dump(f)
+                return _dump(f, args.file)
         except OSError as exc:
             raise _Failure(f"cannot read {args.file}: {exc.strerror or exc}") from exc
     if args.question is None and not (args.demo or args.replay):
-        if not sys.stdin.isatty():
-            return _dump(sys.stdin.buffer)
+        if not args.asks and not sys.stdin.isatty():
+            return _dump(sys.stdin.buffer, "stdin")
         if _api_key(args) or args.base_url:
             ap.error('no question: python -m sse_pplx "your question"')
     return _chat(args)
 
 
-def _one_line(exc: BaseException) -> str:
+def _one_line(exc: BaseException, target: Optional[str] = None) -> str:
+    """``Type: message`` on one line; an HTTP or connection error names the request it made."""
     text = " ".join(str(exc).split()) or type(exc).__name__
     if isinstance(exc, _Failure) or (isinstance(exc, SSEError) and not isinstance(exc, APIError)):
         return text
-    return f"{type(exc).__name__}: {text}"
+    where = _request_line(exc, target)
+    return f"{type(exc).__name__}: {text}" + (f" [{where}]" if where else "")
+
+
+def _request_line(exc: BaseException, target: Optional[str]) -> Optional[str]:
+    """``METHOD URL`` of the request an error answers (the response's own, after redirects),
+    for a status error or a connection failure; never for a failure inside a stream's body
+    (an error event, a cut-off answer), which the URL does not explain."""
+    from .errors import APIConnectionError, APIStatusError, IncompleteStreamError
+
+    request = getattr(getattr(exc, "response", None), "request", None)
+    if isinstance(exc, APIStatusError) and request is not None:
+        return f"{request.method} {_without_userinfo(str(request.url))}"
+    if isinstance(exc, (APIStatusError, APIConnectionError)) and not isinstance(exc, IncompleteStreamError):
+        return target
+    return None
+
+
+def _without_userinfo(url: str) -> str:
+    """``https://user:secret@host/p`` -> ``https://host/p``: a URL printed never shows a password."""
+    scheme, sep, rest = url.partition("://")
+    authority, slash, path = rest.partition("/")
+    return scheme + sep + authority.rpartition("@")[2] + slash + path if sep else url
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    ap = _parser()
+    from . import _cli_args
+
+    ap = _cli_args.parser(__version__)
     args = ap.parse_args(argv)
+    _cli_args.check(ap, args)
+    args.target = None  # "METHOD URL" of the request being made, for the error line
     if args.debug:
         import logging
 
@@ -527,8 +594,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         return _run(ap, args)
     except KeyboardInterrupt:
-        # The ``with`` blocks have closed the connection by the time we get here, and the
-        # answer printer has ended its line.
+        # The ``with`` blocks have closed the connection by the time we get here, the spinner
+        # has erased itself, and the answer printer has ended its line.
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # e.g. piped into `head`: stop quietly, like other tools
@@ -538,7 +605,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         if args.debug:
             raise
         sys.stdout.flush()
-        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        print(f"error: {_one_line(exc, args.target)}", file=sys.stderr)
         return EXIT_FAILED
     except Exception as exc:  # a bug of ours: still one line unless --debug
         if args.debug:

@@ -19,8 +19,9 @@ import sys
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
     import argparse
-    from typing import Any, Dict, List, Optional, TextIO
+    from typing import Any, Callable, Dict, List, Optional
 
+    from ._spinner import Spinner
     from .response_events import SearchActivityEvent
     from .response_result import ResponseResult
 
@@ -30,10 +31,10 @@ DEFAULT_PRESET = "fast"
 
 
 class _Activity:
-    """Prints the search activity events on stderr as they come."""
+    """Prints the search activity events on stderr as they come (through ``say``: the spinner's)."""
 
-    def __init__(self, err: TextIO, dim: Any) -> None:
-        self._err = err
+    def __init__(self, say: Callable[[str], None], dim: Any) -> None:
+        self._say = say
         self._dim = dim
 
     def __call__(self, event: SearchActivityEvent) -> None:
@@ -46,9 +47,6 @@ class _Activity:
         elif kind == "fetch_url_queries" and event.urls:
             for url in event.urls:
                 self._say(self._dim(f"  reading {url}"))
-
-    def _say(self, line: str) -> None:
-        print(line, file=self._err, flush=True)
 
 
 def sources(result: ResponseResult) -> List[str]:
@@ -86,30 +84,52 @@ def request_body(args: argparse.Namespace, question: str) -> Dict[str, Any]:
     return body
 
 
-def run(args: argparse.Namespace, client: Any, question: str, err_painter: Any) -> Optional[ResponseResult]:
+def run(
+    args: argparse.Namespace,
+    client: Any,
+    question: str,
+    err_painter: Any,
+    spinner: Spinner,
+    interrupted: Callable[[ResponseResult], None],
+) -> Optional[ResponseResult]:
     """One agent run: the answer (or with ``--events`` each event) printed as it streams, the
-    search activity on stderr; the final result (None after ``--events``), or the error the run
-    ended with, raised after what arrived was shown (``exc.partial`` has the rest)."""
-    out, err = sys.stdout, sys.stderr
+    search activity on stderr (``spinner`` going on below it until the first words); the final
+    result (None after ``--events``), or the error the run ended with, raised after what arrived
+    was shown (``exc.partial`` has the rest).  Ctrl-C calls ``interrupted`` with what had arrived."""
+    out = sys.stdout
     body = request_body(args, question)
     with client:
         stream = client.responses.create(stream=True, **body)
-        with stream:
-            if args.events:
-                for event in stream:
-                    print(json.dumps(event.to_dict(), ensure_ascii=False), file=out, flush=True)
-                return None
-            if args.json:
-                return stream.get_final_response()  # type: ignore[no-any-return]
-            stream.add_search_listener(_Activity(err, err_painter.dim))
-            column = 0
-            try:
-                for text in stream.iter_text():
-                    out.write(text)
-                    out.flush()
-                    last = text.rfind("\n")
-                    column = len(text) - last - 1 if last >= 0 else column + len(text)
-            finally:
-                if column:
-                    out.write("\n")
-            return stream.get_final_response()  # type: ignore[no-any-return]
+        try:
+            with stream:
+                return _read(args, stream, err_painter, spinner)
+        except KeyboardInterrupt:
+            interrupted(stream.result)
+            raise
+        finally:
+            spinner.stop()
+            out.flush()
+
+
+def _read(args: argparse.Namespace, stream: Any, err_painter: Any, spinner: Spinner) -> Optional[ResponseResult]:
+    out = sys.stdout
+    if args.events:
+        for event in stream:
+            spinner.stop()
+            print(json.dumps(event.to_dict(), ensure_ascii=False), file=out, flush=True)
+        return None
+    if args.json:
+        return stream.get_final_response()  # type: ignore[no-any-return]
+    stream.add_search_listener(_Activity(spinner.say, err_painter.dim))
+    column = 0
+    try:
+        for text in stream.iter_text():
+            spinner.stop()
+            out.write(text)
+            out.flush()
+            last = text.rfind("\n")
+            column = len(text) - last - 1 if last >= 0 else column + len(text)
+    finally:
+        if column:
+            out.write("\n")
+    return stream.get_final_response()  # type: ignore[no-any-return]
