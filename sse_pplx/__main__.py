@@ -382,7 +382,7 @@ def _say_reconnections() -> None:
             if isinstance(record.args, tuple) and len(record.args) == 3:
                 url, delay, why = record.args
                 why = "the stream ended" if why == "end of stream" else f"the connection failed: {why}"
-                text = f"{why}; reconnecting to {url} in {float(delay):.1f} s"  # type: ignore[arg-type]
+                text = f"{why}; reconnecting to {url} in {float(delay):.3g} s"  # type: ignore[arg-type]
             stamp = time.strftime("%H:%M:%S", time.localtime(record.created))
             print(f"{stamp} {text}", file=sys.stderr, flush=True)
 
