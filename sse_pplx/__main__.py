@@ -9,11 +9,14 @@
   ``fixtures/recorded/pplx-2026-network-split.json``, or the copy bundled in
   :mod:`sse_pplx._demo` when the package is installed) from 127.0.0.1 with its
   recorded chunk boundaries and timing, through the real client and transport,
-  and says so on stderr.  ``--replay FIXTURE`` replays any kit fixture.
-* ``--json`` prints the final result as JSON; ``--events`` prints each raw SSE
-  event as a JSON line as it arrives, and with ``--url URL`` reads any SSE
-  endpoint; ``python -m sse_pplx < stream.txt`` (or ``--file PATH``) parses a
-  saved stream the same way.
+  and says so in one line on stderr.  ``--replay FIXTURE`` replays any kit fixture.
+  Until the first words arrive, a spinner on stderr (a terminal only, :mod:`sse_pplx._spinner`).
+* ``--json`` prints the final result as JSON (after Ctrl-C, what had arrived, with
+  ``"interrupted": true``); ``--events`` prints each raw SSE event as a JSON line as it
+  arrives, and with ``--url URL`` reads any SSE endpoint (``--reconnect``: like
+  ``EventSource``, each reconnection said on stderr); ``python -m sse_pplx < stream.txt``
+  (or ``--file PATH``, ``--file -``) parses a saved stream the same way, and input with no
+  event in it is an error.
 * ``--agent "question"`` (with ``--preset`` or ``--model``) streams an agent run of
   Perplexity's Agent API: the search activity on stderr as it happens, the answer as it is
   generated, then the sources and the usage with its cost (:mod:`sse_pplx._agent_cli`);
@@ -21,7 +24,9 @@
 * ``--show-reasoning`` shows a reasoning model's ``<think>`` text, dimmed on a
   terminal; without it the reasoning is hidden and stderr says so once.
 
-Every failure is one line on stderr, ``error: <what happened>``, and a non-zero
+The arguments and the combinations refused as usage errors are :mod:`sse_pplx._cli_args`'s.
+Every failure is one line on stderr, ``error: <what happened>`` (an HTTP or connection
+error ends with the request, ``[POST https://.../chat/completions]``), and a non-zero
 exit status: 1 for an API, network or stream failure (an answer cut off keeps
 what was printed), 2 for a usage error, 130 for Ctrl-C, which closes the
 connection before exiting.  ``--debug`` shows the traceback and the
@@ -285,7 +290,9 @@ def _spinner(args: argparse.Namespace) -> Spinner:
     first; any other server (``--base-url``) is just waited for."""
     from ._spinner import Spinner
 
-    return Spinner(sys.stderr, "searching…" if args.base_url is None else "waiting for the answer…")
+    spinner = Spinner(sys.stderr, "searching…" if args.base_url is None else "waiting for the answer…")
+    spinner.enabled = spinner.enabled and not args.debug  # the log's lines would cross its frames
+    return spinner
 
 
 def _ask(args: argparse.Namespace, base_url: Optional[str], api_key: Optional[str], question: str) -> int:
