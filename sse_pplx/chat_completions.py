@@ -349,6 +349,9 @@ class Stream(_ChatStreamState, SyncFace[ChatCompletionChunk, ChatResult]):
     response: Response
 
     def __init__(self, response: Response, decoder: ChatDecoder, attempts: int, whole: Optional[bytes] = None) -> None:
+        """Made by ``client.chat.completions.create(stream=True)``, not by hand: the open
+        ``response``, its ``decoder``, the ``attempts`` it took, and ``whole``, a JSON
+        completion sent where a stream was asked for (read as one chunk)."""
         super().__init__(response, decoder, attempts, whole)
         self._start()
 
@@ -374,6 +377,7 @@ class AsyncStream(_ChatStreamState, AsyncFace[ChatCompletionChunk, ChatResult]):
     def __init__(
         self, response: AsyncResponse, decoder: ChatDecoder, attempts: int, whole: Optional[bytes] = None
     ) -> None:
+        """Made by ``await client.chat.completions.create(stream=True)`` (see :class:`Stream`)."""
         super().__init__(response, decoder, attempts, whole)
         self._start()
 

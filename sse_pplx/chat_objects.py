@@ -162,20 +162,22 @@ class ChatObject:
         """A view of ``data``, a decoded JSON object (kept, not copied)."""
         object.__setattr__(self, "_data", data)
 
-    def __getattr__(self, name: str) -> Any:
-        # Reached only when the normal lookup failed: not a method, nor a hot field's descriptor.
-        if name.startswith("__"):  # copy, pickle and friends probe dunder names
-            raise AttributeError(name)
-        try:
-            value = self._data[name]
-        except KeyError:
-            if name in self._fields:
-                return None
-            raise AttributeError(
-                f"{type(self).__name__!r} object has no attribute {name!r}"
-                " (not a field of this object, nor a key the server sent)"
-            ) from None
-        return _wrap(value, self._kinds.get(name, ChatObject))
+    if not TYPE_CHECKING:  # checkers see the declared fields only, so they catch typos (``chunk.choises``)
+
+        def __getattr__(self, name: str) -> Any:
+            # Reached only when the normal lookup failed: not a method, nor a hot field's descriptor.
+            if name.startswith("__"):  # copy, pickle and friends probe dunder names
+                raise AttributeError(name)
+            try:
+                value = self._data[name]
+            except KeyError:
+                if name in self._fields:
+                    return None
+                raise AttributeError(
+                    f"{type(self).__name__!r} object has no attribute {name!r}"
+                    " (not a field of this object, nor a key the server sent)"
+                ) from None
+            return _wrap(value, self._kinds.get(name, ChatObject))
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"{type(self).__name__} is read-only")
@@ -370,6 +372,7 @@ class _Completion(ChatObject):
     ``citations`` and ``search_results``..."""
 
     __slots__ = ("_choices",)
+    _choices: Optional[List[Choice]]
     _kinds: ClassVar[Dict[str, Type[ChatObject]]] = {
         "choices": Choice,
         "usage": Usage,

@@ -533,6 +533,7 @@ class ResponseStream(_ResponseStreamState, SyncFace["ResponseEvent", ResponseRes
     response: HTTPResponse
 
     def __init__(self, *args: Any) -> None:
+        """Made by ``client.responses.create(stream=True)`` or ``retrieve(..., stream=True)``, not by hand."""
         super().__init__(*args)
         self._start()
 
@@ -558,6 +559,7 @@ class AsyncResponseStream(_ResponseStreamState, AsyncFace["ResponseEvent", Respo
     response: AsyncResponse
 
     def __init__(self, *args: Any) -> None:
+        """Made by ``await client.responses.create(stream=True)`` (or ``retrieve``), not by hand."""
         super().__init__(*args)
         self._start()
 
