@@ -157,6 +157,9 @@ class Budget:
     """
 
     __slots__ = ("_connect_deadline", "deadline", "read", "timeout")
+    deadline: Optional[float]
+    read: Optional[float]
+    timeout: Timeout
 
     def __init__(self, timeout: Timeout) -> None:
         self.timeout = timeout
@@ -439,6 +442,12 @@ class ResponseCore:
     ``status_code``, ``reason``, ``headers`` (:class:`~sse_pplx._http.Headers`),
     ``http_version``, ``url``, ``request``, ``content`` (the body ``read_all`` read).
     """
+
+    content: bytes
+    http_version: str
+    reason: str
+    status_code: int
+    url: str
 
     def __init__(
         self,

@@ -33,7 +33,7 @@ from .errors import APIConnectionError, UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+    from typing import Any, ClassVar, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
     HeaderPairs = Sequence[Tuple[str, str]]
 
@@ -75,6 +75,11 @@ class Origin:
     """A parsed http(s) URL: where to connect and what to ask for."""
 
     __slots__ = ("host", "netloc", "port", "scheme", "target", "url")
+    host: str
+    netloc: str
+    port: int
+    target: str
+    url: str
 
     def __init__(self, url: str) -> None:
         if not isinstance(url, str):
@@ -126,6 +131,9 @@ class Proxy:
     """An ``http://[user:pass@]host:port`` forward proxy."""
 
     __slots__ = ("auth", "host", "port", "url")
+    host: str
+    port: int
+    url: str
 
     def __init__(self, url: str) -> None:
         if "://" not in url:
@@ -201,6 +209,11 @@ class Request:
     """What to send: method, URL, headers (in order) and an optional body."""
 
     __slots__ = ("body", "headers", "method", "origin", "url")
+    body: Optional[bytes]
+    headers: List[Tuple[str, str]]
+    method: str
+    origin: Origin
+    url: str
 
     def __init__(self, method: str, url: str, headers: HeaderPairs = (), body: Optional[bytes] = None) -> None:
         method = method.upper()
@@ -331,7 +344,7 @@ class Headers:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Headers) and self._fields == other._fields
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return f"Headers({self._fields!r})"
@@ -341,6 +354,10 @@ class ResponseHead:
     """A final response's status line and header fields."""
 
     __slots__ = ("headers", "http_version", "reason", "status_code")
+    headers: Headers
+    http_version: str
+    reason: str
+    status_code: int
 
     def __init__(self, http_version: str, status_code: int, reason: str, headers: Headers) -> None:
         self.http_version = http_version

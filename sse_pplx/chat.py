@@ -120,6 +120,9 @@ class ChatDecoder(EventDecoder[ChatCompletionChunk]):
     Not thread-safe.  (``ChatStream`` is the same class under its earlier name.)
     """
 
+    parser: SSEParser[ServerSentEvent]
+    done: bool
+
     def __init__(
         self,
         *,

@@ -97,7 +97,6 @@ class _ChatCompletionsBase:
         return face(response, client._new_decoder(), attempts, whole)
 
 
-
 _CREATE_DOC = """Create a chat completion: a :class:`{stream}` with ``stream=True``, else a
         :class:`~sse_pplx.chat_objects.ChatCompletion`{awaitable}.
 
@@ -111,21 +110,42 @@ class ChatCompletions(_ChatCompletionsBase):
 
     @overload
     def create(
-        self, *, model: str, messages: Iterable[Mapping[str, Any]], stream: Literal[False] = False,
-        extra_headers: Optional[Mapping[str, str]] = None, extra_query: Optional[Mapping[str, Any]] = None,
-        extra_body: Optional[Mapping[str, Any]] = None, timeout: TimeoutArg = NOT_GIVEN, **params: Any,
+        self,
+        *,
+        model: str,
+        messages: Iterable[Mapping[str, Any]],
+        stream: Literal[False] = False,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, Any]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+        **params: Any,
     ) -> ChatCompletion: ...
     @overload
     def create(
-        self, *, model: str, messages: Iterable[Mapping[str, Any]], stream: Literal[True],
-        extra_headers: Optional[Mapping[str, str]] = None, extra_query: Optional[Mapping[str, Any]] = None,
-        extra_body: Optional[Mapping[str, Any]] = None, timeout: TimeoutArg = NOT_GIVEN, **params: Any,
+        self,
+        *,
+        model: str,
+        messages: Iterable[Mapping[str, Any]],
+        stream: Literal[True],
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, Any]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+        **params: Any,
     ) -> Stream: ...
     @overload
     def create(
-        self, *, model: str, messages: Iterable[Mapping[str, Any]], stream: bool,
-        extra_headers: Optional[Mapping[str, str]] = None, extra_query: Optional[Mapping[str, Any]] = None,
-        extra_body: Optional[Mapping[str, Any]] = None, timeout: TimeoutArg = NOT_GIVEN, **params: Any,
+        self,
+        *,
+        model: str,
+        messages: Iterable[Mapping[str, Any]],
+        stream: bool,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, Any]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+        **params: Any,
     ) -> Union[ChatCompletion, Stream]: ...
     def create(
         self, *, model: str, messages: Iterable[Mapping[str, Any]], stream: bool = False,
@@ -142,21 +162,42 @@ class AsyncChatCompletions(_ChatCompletionsBase):
 
     @overload
     def create(
-        self, *, model: str, messages: Iterable[Mapping[str, Any]], stream: Literal[False] = False,
-        extra_headers: Optional[Mapping[str, str]] = None, extra_query: Optional[Mapping[str, Any]] = None,
-        extra_body: Optional[Mapping[str, Any]] = None, timeout: TimeoutArg = NOT_GIVEN, **params: Any,
+        self,
+        *,
+        model: str,
+        messages: Iterable[Mapping[str, Any]],
+        stream: Literal[False] = False,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, Any]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+        **params: Any,
     ) -> Coroutine[Any, Any, ChatCompletion]: ...
     @overload
     def create(
-        self, *, model: str, messages: Iterable[Mapping[str, Any]], stream: Literal[True],
-        extra_headers: Optional[Mapping[str, str]] = None, extra_query: Optional[Mapping[str, Any]] = None,
-        extra_body: Optional[Mapping[str, Any]] = None, timeout: TimeoutArg = NOT_GIVEN, **params: Any,
+        self,
+        *,
+        model: str,
+        messages: Iterable[Mapping[str, Any]],
+        stream: Literal[True],
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, Any]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+        **params: Any,
     ) -> Coroutine[Any, Any, AsyncStream]: ...
     @overload
     def create(
-        self, *, model: str, messages: Iterable[Mapping[str, Any]], stream: bool,
-        extra_headers: Optional[Mapping[str, str]] = None, extra_query: Optional[Mapping[str, Any]] = None,
-        extra_body: Optional[Mapping[str, Any]] = None, timeout: TimeoutArg = NOT_GIVEN, **params: Any,
+        self,
+        *,
+        model: str,
+        messages: Iterable[Mapping[str, Any]],
+        stream: bool,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, Any]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+        **params: Any,
     ) -> Coroutine[Any, Any, Union[ChatCompletion, AsyncStream]]: ...
     def create(
         self, *, model: str, messages: Iterable[Mapping[str, Any]], stream: bool = False,

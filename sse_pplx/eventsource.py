@@ -58,6 +58,7 @@ if TYPE_CHECKING:  # pragma: no cover
         max_line_bytes: Optional[int]
         max_event_bytes: Optional[int]
 
+
 #: What a stream yields: ``ServerSentEvent``, or with ``comments=True`` also ``Comment``.
 _Item = TypeVar("_Item")
 
@@ -164,9 +165,7 @@ class EventSource(Generic[_Item]):
         self.reconnect = reconnect
         self.max_reconnects = max_reconnects
         self.max_backoff = max_backoff
-        self.parser = SSEParser(
-            comments=comments, max_line_bytes=max_line_bytes, max_event_bytes=max_event_bytes
-        )
+        self.parser = SSEParser(comments=comments, max_line_bytes=max_line_bytes, max_event_bytes=max_event_bytes)
         self.parser.last_event_id = last_event_id
         if self.parser.retry is None:
             self.parser.retry = retry_ms
@@ -317,7 +316,10 @@ class EventStream(EventSource[_Item]):
 
         @overload
         def __init__(
-            self: EventStream[ServerSentEvent], url: str, *, comments: Literal[False] = False,
+            self: EventStream[ServerSentEvent],
+            url: str,
+            *,
+            comments: Literal[False] = False,
             **options: Unpack[_Options],
         ) -> None: ...
         @overload
@@ -359,7 +361,10 @@ class AsyncEventStream(EventSource[_Item]):
 
         @overload
         def __init__(
-            self: AsyncEventStream[ServerSentEvent], url: str, *, comments: Literal[False] = False,
+            self: AsyncEventStream[ServerSentEvent],
+            url: str,
+            *,
+            comments: Literal[False] = False,
             **options: Unpack[_Options],
         ) -> None: ...
         @overload

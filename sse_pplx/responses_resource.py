@@ -181,7 +181,6 @@ def _quoted(response_id: str) -> str:
     return quote(response_id, safe="")
 
 
-
 _CREATE_DOC = """Create a response (Perplexity: an agent run): a :class:`{stream}` with
         ``stream=True``, else the final :class:`~sse_pplx.response_events.Response`{awaitable}.
 
@@ -202,21 +201,36 @@ class Responses(_ResponsesBase):
 
     @overload
     def create(
-        self, *, stream: Literal[False] = False, extra_headers: Optional[Mapping[str, str]] = None,
-        extra_query: Optional[Mapping[str, Any]] = None, extra_body: Optional[Mapping[str, Any]] = None,
-        timeout: TimeoutArg = NOT_GIVEN, **params: Any,
+        self,
+        *,
+        stream: Literal[False] = False,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, Any]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+        **params: Any,
     ) -> Response: ...
     @overload
     def create(
-        self, *, stream: Literal[True], extra_headers: Optional[Mapping[str, str]] = None,
-        extra_query: Optional[Mapping[str, Any]] = None, extra_body: Optional[Mapping[str, Any]] = None,
-        timeout: TimeoutArg = NOT_GIVEN, **params: Any,
+        self,
+        *,
+        stream: Literal[True],
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, Any]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+        **params: Any,
     ) -> ResponseStream: ...
     @overload
     def create(
-        self, *, stream: bool, extra_headers: Optional[Mapping[str, str]] = None,
-        extra_query: Optional[Mapping[str, Any]] = None, extra_body: Optional[Mapping[str, Any]] = None,
-        timeout: TimeoutArg = NOT_GIVEN, **params: Any,
+        self,
+        *,
+        stream: bool,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, Any]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+        **params: Any,
     ) -> Union[Response, ResponseStream]: ...
     def create(
         self, *, stream: bool = False, extra_headers: Optional[Mapping[str, str]] = None,
@@ -227,20 +241,35 @@ class Responses(_ResponsesBase):
 
     @overload
     def retrieve(
-        self, response_id: str, *, stream: Literal[False] = False, starting_after: Optional[int] = None,
-        extra_headers: Optional[Mapping[str, str]] = None, extra_query: Optional[Mapping[str, Any]] = None,
+        self,
+        response_id: str,
+        *,
+        stream: Literal[False] = False,
+        starting_after: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, Any]] = None,
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> Response: ...
     @overload
     def retrieve(
-        self, response_id: str, *, stream: Literal[True], starting_after: Optional[int] = None,
-        extra_headers: Optional[Mapping[str, str]] = None, extra_query: Optional[Mapping[str, Any]] = None,
+        self,
+        response_id: str,
+        *,
+        stream: Literal[True],
+        starting_after: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, Any]] = None,
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> ResponseStream: ...
     @overload
     def retrieve(
-        self, response_id: str, *, stream: bool, starting_after: Optional[int] = None,
-        extra_headers: Optional[Mapping[str, str]] = None, extra_query: Optional[Mapping[str, Any]] = None,
+        self,
+        response_id: str,
+        *,
+        stream: bool,
+        starting_after: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, Any]] = None,
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> Union[Response, ResponseStream]: ...
     def retrieve(
@@ -265,21 +294,36 @@ class AsyncResponses(_ResponsesBase):
 
     @overload
     def create(
-        self, *, stream: Literal[False] = False, extra_headers: Optional[Mapping[str, str]] = None,
-        extra_query: Optional[Mapping[str, Any]] = None, extra_body: Optional[Mapping[str, Any]] = None,
-        timeout: TimeoutArg = NOT_GIVEN, **params: Any,
+        self,
+        *,
+        stream: Literal[False] = False,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, Any]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+        **params: Any,
     ) -> Coroutine[Any, Any, Response]: ...
     @overload
     def create(
-        self, *, stream: Literal[True], extra_headers: Optional[Mapping[str, str]] = None,
-        extra_query: Optional[Mapping[str, Any]] = None, extra_body: Optional[Mapping[str, Any]] = None,
-        timeout: TimeoutArg = NOT_GIVEN, **params: Any,
+        self,
+        *,
+        stream: Literal[True],
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, Any]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+        **params: Any,
     ) -> Coroutine[Any, Any, AsyncResponseStream]: ...
     @overload
     def create(
-        self, *, stream: bool, extra_headers: Optional[Mapping[str, str]] = None,
-        extra_query: Optional[Mapping[str, Any]] = None, extra_body: Optional[Mapping[str, Any]] = None,
-        timeout: TimeoutArg = NOT_GIVEN, **params: Any,
+        self,
+        *,
+        stream: bool,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, Any]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+        **params: Any,
     ) -> Coroutine[Any, Any, Union[Response, AsyncResponseStream]]: ...
     def create(
         self, *, stream: bool = False, extra_headers: Optional[Mapping[str, str]] = None,
@@ -290,20 +334,35 @@ class AsyncResponses(_ResponsesBase):
 
     @overload
     def retrieve(
-        self, response_id: str, *, stream: Literal[False] = False, starting_after: Optional[int] = None,
-        extra_headers: Optional[Mapping[str, str]] = None, extra_query: Optional[Mapping[str, Any]] = None,
+        self,
+        response_id: str,
+        *,
+        stream: Literal[False] = False,
+        starting_after: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, Any]] = None,
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> Coroutine[Any, Any, Response]: ...
     @overload
     def retrieve(
-        self, response_id: str, *, stream: Literal[True], starting_after: Optional[int] = None,
-        extra_headers: Optional[Mapping[str, str]] = None, extra_query: Optional[Mapping[str, Any]] = None,
+        self,
+        response_id: str,
+        *,
+        stream: Literal[True],
+        starting_after: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, Any]] = None,
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> Coroutine[Any, Any, AsyncResponseStream]: ...
     @overload
     def retrieve(
-        self, response_id: str, *, stream: bool, starting_after: Optional[int] = None,
-        extra_headers: Optional[Mapping[str, str]] = None, extra_query: Optional[Mapping[str, Any]] = None,
+        self,
+        response_id: str,
+        *,
+        stream: bool,
+        starting_after: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, Any]] = None,
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> Coroutine[Any, Any, Union[Response, AsyncResponseStream]]: ...
     def retrieve(

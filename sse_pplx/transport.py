@@ -463,6 +463,8 @@ class Transport:
     ``ca_bundle``, ``proxy``, ``trust_env``, ``max_redirects``, ``keep_alive``.
     """
 
+    core: TransportCore[Response]
+
     driver = BLOCKING
 
     def __init__(self, **options: Any) -> None:
@@ -491,6 +493,8 @@ class Transport:
 
 class AsyncTransport:
     """The asyncio face of :class:`Transport` (same options, same decisions)."""
+
+    core: TransportCore[AsyncResponse]
 
     driver = ASYNCIO
 

@@ -111,7 +111,9 @@ def test_pyright_verifytypes_scores_the_public_types_complete() -> None:
         for symbol in report["symbols"]
         if symbol["isExported"] and not symbol["isTypeKnown"] and not symbol["isTypeAmbiguous"]
     )
-    ambiguous = sorted(symbol["name"] for symbol in report["symbols"] if symbol["isExported"] and symbol["isTypeAmbiguous"])
+    ambiguous = sorted(
+        symbol["name"] for symbol in report["symbols"] if symbol["isExported"] and symbol["isTypeAmbiguous"]
+    )
     assert report["completenessScore"] == 1.0, {"unknown": incomplete, "ambiguous": ambiguous}
 
 
