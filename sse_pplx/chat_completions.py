@@ -97,14 +97,6 @@ class _ChatCompletionsBase:
         return face(response, client._new_decoder(), attempts, whole)
 
 
-_CREATE_DOC = """Create a chat completion: a :class:`{stream}` with ``stream=True``, else a
-        :class:`~sse_pplx.chat_objects.ChatCompletion`{awaitable}.
-
-        Any other keyword (``max_tokens``, ``temperature``, ``search_domain_filter``, ...) goes
-        into the body; ``extra_body`` is merged into it last; ``timeout`` overrides the client's.
-        """
-
-
 class ChatCompletions(_ChatCompletionsBase):
     """``client.chat.completions`` of a :class:`~sse_pplx.client.Client`."""
 
@@ -152,9 +144,13 @@ class ChatCompletions(_ChatCompletionsBase):
         extra_headers: Optional[Mapping[str, str]] = None, extra_query: Optional[Mapping[str, Any]] = None,
         extra_body: Optional[Mapping[str, Any]] = None, timeout: TimeoutArg = NOT_GIVEN, **params: Any,
     ) -> Union[ChatCompletion, Stream]:  # fmt: skip
-        return self._start(model, messages, stream, extra_headers, extra_query, extra_body, timeout, params)  # type: ignore[no-any-return]
+        """Create a chat completion: a :class:`Stream` with ``stream=True``, else a
+        :class:`~sse_pplx.chat_objects.ChatCompletion`.
 
-    create.__doc__ = _CREATE_DOC.format(stream="Stream", awaitable="")
+        Any other keyword (``max_tokens``, ``temperature``, ``search_domain_filter``, ...) goes
+        into the body; ``extra_body`` is merged into it last; ``timeout`` overrides the client's.
+        """
+        return self._start(model, messages, stream, extra_headers, extra_query, extra_body, timeout, params)  # type: ignore[no-any-return]
 
 
 class AsyncChatCompletions(_ChatCompletionsBase):
@@ -204,10 +200,14 @@ class AsyncChatCompletions(_ChatCompletionsBase):
         extra_headers: Optional[Mapping[str, str]] = None, extra_query: Optional[Mapping[str, Any]] = None,
         extra_body: Optional[Mapping[str, Any]] = None, timeout: TimeoutArg = NOT_GIVEN, **params: Any,
     ) -> Coroutine[Any, Any, Union[ChatCompletion, AsyncStream]]:  # fmt: skip
+        """Create a chat completion: a coroutine whose value is an :class:`AsyncStream` with
+        ``stream=True``, else a :class:`~sse_pplx.chat_objects.ChatCompletion`.
+
+        Any other keyword (``max_tokens``, ``temperature``, ``search_domain_filter``, ...) goes
+        into the body; ``extra_body`` is merged into it last; ``timeout`` overrides the client's.
+        """
         # Not ``async def``: the request is built (and a bad argument raises) at the call, as before.
         return self._start(model, messages, stream, extra_headers, extra_query, extra_body, timeout, params)  # type: ignore[no-any-return]
-
-    create.__doc__ = _CREATE_DOC.format(stream="AsyncStream", awaitable=", as a coroutine to await")
 
 
 def _completion(response: ResponseCore, raw: bytes, attempts: int) -> ChatCompletion:

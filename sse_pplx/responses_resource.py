@@ -181,21 +181,6 @@ def _quoted(response_id: str) -> str:
     return quote(response_id, safe="")
 
 
-_CREATE_DOC = """Create a response (Perplexity: an agent run): a :class:`{stream}` with
-        ``stream=True``, else the final :class:`~sse_pplx.response_events.Response`{awaitable}.
-
-        Every other keyword goes into the JSON body as given: Perplexity's ``preset``,
-        ``model``, ``models``, ``input`` (a string or a list of message items),
-        ``instructions``, ``tools``, ``max_output_tokens``, ``response_format``,
-        ``stream_options``, ``background``, ...; OpenAI's ``model``, ``input``, ``text``,
-        ``reasoning``, ...  ``extra_body`` is merged in last.
-        """
-_RETRIEVE_DOC = """The response ``response_id`` (``GET .../{{id}}``){awaitable}; with ``stream=True`` its
-        event stream again, after ``starting_after`` (a sequence number), as a :class:`{stream}`
-        that resumes by itself if it breaks."""
-_CANCEL_DOC = """Cancel a background run (``POST .../{{id}}/cancel``): the JSON answer as a ``Response``{awaitable}."""
-
-
 class Responses(_ResponsesBase):
     """``client.responses`` of a :class:`~sse_pplx.client.Client`."""
 
@@ -237,6 +222,15 @@ class Responses(_ResponsesBase):
         extra_query: Optional[Mapping[str, Any]] = None, extra_body: Optional[Mapping[str, Any]] = None,
         timeout: TimeoutArg = NOT_GIVEN, **params: Any,
     ) -> Union[Response, ResponseStream]:  # fmt: skip
+        """Create a response (Perplexity: an agent run): a :class:`ResponseStream` with ``stream=True``, else the final
+        :class:`~sse_pplx.response_events.Response`.
+
+        Every other keyword goes into the JSON body as given: Perplexity's ``preset``,
+        ``model``, ``models``, ``input`` (a string or a list of message items),
+        ``instructions``, ``tools``, ``max_output_tokens``, ``response_format``,
+        ``stream_options``, ``background``, ...; OpenAI's ``model``, ``input``, ``text``,
+        ``reasoning``, ...  ``extra_body`` is merged in last.
+        """
         return self._create(stream, extra_headers, extra_query, extra_body, timeout, params)  # type: ignore[no-any-return]
 
     @overload
@@ -277,16 +271,16 @@ class Responses(_ResponsesBase):
         extra_headers: Optional[Mapping[str, str]] = None, extra_query: Optional[Mapping[str, Any]] = None,
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> Union[Response, ResponseStream]:  # fmt: skip
+        """The response ``response_id`` (``GET .../{id}``); with ``stream=True`` its event stream
+        again, after ``starting_after`` (a sequence number), as a :class:`ResponseStream` that resumes
+        by itself if it breaks."""
         return self._retrieve(response_id, stream, starting_after, extra_headers, extra_query, timeout)  # type: ignore[no-any-return]
 
     def cancel(
         self, response_id: str, *, extra_headers: Optional[Mapping[str, str]] = None, timeout: TimeoutArg = NOT_GIVEN
     ) -> Response:
+        """Cancel a background run (``POST .../{id}/cancel``): the JSON answer as a ``Response``."""
         return self._cancel(response_id, extra_headers, timeout)  # type: ignore[no-any-return]
-
-    create.__doc__ = _CREATE_DOC.format(stream="ResponseStream", awaitable="")
-    retrieve.__doc__ = _RETRIEVE_DOC.format(stream="ResponseStream", awaitable="")
-    cancel.__doc__ = _CANCEL_DOC.format(awaitable="")
 
 
 class AsyncResponses(_ResponsesBase):
@@ -330,6 +324,15 @@ class AsyncResponses(_ResponsesBase):
         extra_query: Optional[Mapping[str, Any]] = None, extra_body: Optional[Mapping[str, Any]] = None,
         timeout: TimeoutArg = NOT_GIVEN, **params: Any,
     ) -> Coroutine[Any, Any, Union[Response, AsyncResponseStream]]:  # fmt: skip
+        """Create a response (Perplexity: an agent run): a coroutine whose value is an :class:`AsyncResponseStream` with
+        ``stream=True``, else the final :class:`~sse_pplx.response_events.Response`.
+
+        Every other keyword goes into the JSON body as given: Perplexity's ``preset``,
+        ``model``, ``models``, ``input`` (a string or a list of message items),
+        ``instructions``, ``tools``, ``max_output_tokens``, ``response_format``,
+        ``stream_options``, ``background``, ...; OpenAI's ``model``, ``input``, ``text``,
+        ``reasoning``, ...  ``extra_body`` is merged in last.
+        """
         return self._create(stream, extra_headers, extra_query, extra_body, timeout, params)  # type: ignore[no-any-return]
 
     @overload
@@ -370,16 +373,16 @@ class AsyncResponses(_ResponsesBase):
         extra_headers: Optional[Mapping[str, str]] = None, extra_query: Optional[Mapping[str, Any]] = None,
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> Coroutine[Any, Any, Union[Response, AsyncResponseStream]]:  # fmt: skip
+        """The response ``response_id`` (``GET .../{id}``), as a coroutine to await; with ``stream=True`` its event stream
+        again, after ``starting_after`` (a sequence number), as a :class:`AsyncResponseStream` that resumes
+        by itself if it breaks."""
         return self._retrieve(response_id, stream, starting_after, extra_headers, extra_query, timeout)  # type: ignore[no-any-return]
 
     def cancel(
         self, response_id: str, *, extra_headers: Optional[Mapping[str, str]] = None, timeout: TimeoutArg = NOT_GIVEN
     ) -> Coroutine[Any, Any, Response]:
+        """Cancel a background run (``POST .../{id}/cancel``): the JSON answer as a ``Response``, as a coroutine to await."""
         return self._cancel(response_id, extra_headers, timeout)  # type: ignore[no-any-return]
-
-    create.__doc__ = _CREATE_DOC.format(stream="AsyncResponseStream", awaitable=", as a coroutine to await")
-    retrieve.__doc__ = _RETRIEVE_DOC.format(stream="AsyncResponseStream", awaitable=", as a coroutine to await")
-    cancel.__doc__ = _CANCEL_DOC.format(awaitable=", as a coroutine to await")
 
 
 def _response_body(response: ResponseCore, raw: bytes, attempts: int) -> Response:
