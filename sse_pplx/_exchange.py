@@ -227,11 +227,13 @@ class Pool:
         self.max_idle = max_idle
 
     def take(self, origin: Origin) -> Any:
+        """An idle kept-alive connection to ``origin``, or None."""
         with self._lock:
             connections = self._idle.get(origin.key())
             return connections.pop() if connections else None
 
     def put(self, origin: Origin, connection: Any) -> None:
+        """Keep ``connection`` for the next request to ``origin``."""
         with self._lock:
             connections = self._idle.setdefault(origin.key(), [])
             if len(connections) < self.max_idle:
@@ -305,6 +307,7 @@ class TransportCore(Generic[_Response]):
         return self._ssl_context
 
     def proxy_for(self, origin: Origin) -> Optional[Proxy]:
+        """The proxy to reach ``origin`` through (the option, else the environment), or None."""
         return proxy_for(origin, self.proxy, self.trust_env, os.environ)
 
     def close(self) -> None:

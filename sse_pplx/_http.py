@@ -107,6 +107,7 @@ class Origin:
         self.target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
     def key(self) -> Tuple[str, str, int]:
+        """What the connection pool files a connection under: scheme, host, port."""
         return (self.scheme, self.host, self.port)
 
 
@@ -243,6 +244,7 @@ class Request:
         return lines
 
     def target(self, proxy: Optional[Proxy]) -> str:
+        """The request target: origin-form, or absolute-form through a plain-HTTP proxy."""
         # A plain-HTTP request through a proxy names the whole URL (RFC 9112 §3.2.2, absolute-form).
         if proxy is not None and self.origin.scheme == "http":
             return f"http://{self.origin.netloc}{self.origin.target}"
@@ -312,11 +314,13 @@ class Headers:
         self._fields = list(fields)
 
     def get(self, name: str, default: Optional[str] = None) -> Optional[str]:
+        """The first value of the field ``name`` (any case), or ``default``."""
         wanted = name.lower()
         values = [value for key, value in self._fields if key.lower() == wanted]
         return ", ".join(values) if values else default
 
     def get_all(self, name: str) -> List[str]:
+        """Every value of the field ``name`` (any case), in order."""
         wanted = name.lower()
         return [value for key, value in self._fields if key.lower() == wanted]
 
@@ -330,9 +334,11 @@ class Headers:
         return isinstance(name, str) and self.get(name) is not None
 
     def items(self) -> List[Tuple[str, str]]:
+        """The (name, value) pairs as received, in order."""
         return list(self._fields)
 
     def keys(self) -> List[str]:
+        """The field names as received, in order (repeated names repeated)."""
         return [key for key, _ in self._fields]
 
     def __iter__(self) -> Iterator[str]:

@@ -18,7 +18,6 @@ for the SDKs keep working and nothing received is lost.
 from __future__ import annotations
 
 import json
-
 from typing import overload
 
 from ._exchange import NOT_GIVEN
@@ -39,9 +38,7 @@ from .transport import ASYNCIO, AsyncResponse, Response
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Any, AsyncIterator, Coroutine, Dict, Iterable, Iterator, List, Mapping, Optional, Union
-
-    from typing import Literal
+    from typing import Any, AsyncIterator, Coroutine, Dict, Iterable, Iterator, List, Literal, Mapping, Optional, Union
 
     from ._exchange import ResponseCore, Timeout
 

@@ -81,7 +81,8 @@ _NO_FIELDS: Dict[str, Any] = {}
 
 
 def _without_none(value: Any) -> Any:
-    """``value`` with every ``None``-valued key of its objects left out, at any depth (``to_dict(exclude_none=True)``)."""
+    """``value`` with every ``None``-valued key of its objects left out, at any depth
+    (``to_dict(exclude_none=True)``)."""
     if type(value) is dict:
         return {key: _without_none(item) for key, item in value.items() if item is not None}
     if type(value) is list:

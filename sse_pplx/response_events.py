@@ -7,9 +7,9 @@ without validation, as the official SDKs' models read (``event.type``, ``event.d
 ``event.sequence_number``, ``event.item``, ``event.response.usage``): an absent field
 that the class declares reads as None, a key the server sent that no class declares
 stays reachable (``event.obfuscation``, ``event["x"]``, ``to_dict()``), and any other
-name raises ``AttributeError`` (:class:`~sse_pplx.chat_objects.ChatObject`'s rule).  An unknown ``type`` is an :class:`UnknownResponseEvent`: kept with its
-raw JSON, never an error (§10.10: Perplexity names ``response.unknown``, both SDKs keep
-unknown types).
+name raises ``AttributeError`` (:class:`~sse_pplx.chat_objects.ChatObject`'s rule).
+An unknown ``type`` is an :class:`UnknownResponseEvent`: kept with its raw JSON, never
+an error (§10.10: Perplexity names ``response.unknown``, both SDKs keep unknown types).
 
 The classes group the event types by shape; each class lists the fields its events
 carry.  Nothing here decides anything: :mod:`sse_pplx.response_result` accumulates, and

@@ -373,15 +373,16 @@ class AsyncResponses(_ResponsesBase):
         extra_headers: Optional[Mapping[str, str]] = None, extra_query: Optional[Mapping[str, Any]] = None,
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> Coroutine[Any, Any, Union[Response, AsyncResponseStream]]:  # fmt: skip
-        """The response ``response_id`` (``GET .../{id}``), as a coroutine to await; with ``stream=True`` its event stream
-        again, after ``starting_after`` (a sequence number), as a :class:`AsyncResponseStream` that resumes
-        by itself if it breaks."""
+        """The response ``response_id`` (``GET .../{id}``), as a coroutine to await; with
+        ``stream=True`` its event stream again, after ``starting_after`` (a sequence number),
+        as a :class:`AsyncResponseStream` that resumes by itself if it breaks."""
         return self._retrieve(response_id, stream, starting_after, extra_headers, extra_query, timeout)  # type: ignore[no-any-return]
 
     def cancel(
         self, response_id: str, *, extra_headers: Optional[Mapping[str, str]] = None, timeout: TimeoutArg = NOT_GIVEN
     ) -> Coroutine[Any, Any, Response]:
-        """Cancel a background run (``POST .../{id}/cancel``): the JSON answer as a ``Response``, as a coroutine to await."""
+        """Cancel a background run (``POST .../{id}/cancel``): the JSON answer as a ``Response``,
+        as a coroutine to await."""
         return self._cancel(response_id, extra_headers, timeout)  # type: ignore[no-any-return]
 
 

@@ -18,7 +18,6 @@ import json
 import os
 import pydoc
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path

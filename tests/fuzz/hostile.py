@@ -39,8 +39,9 @@ Chat layer -- :func:`check_chat` (``collect_chat``, ``iter_chat_chunks``, ``iter
 * every chunk object (and everything reachable from it and from the result): reading any
   declared field or any key sent, ``obj[key]``, ``get``, ``in``, ``to_dict()`` never raises,
   and a name that is neither is not an attribute; a field typed as an object (``delta``,
-  ``message``, ``usage``, ``function``, ``cost``) reads as its class or None, a field typed as a list of objects (``choices``, ``tool_calls``,
-  ``search_results``, ``images``) as a list of its class (or None; ``choices`` ``[]``), so
+  ``message``, ``usage``, ``function``, ``cost``) reads as its class or None (``delta`` and
+  ``message`` as an empty one), a field typed as a list of objects (``choices``,
+  ``tool_calls``, ``search_results``, ``images``) as a list of its class (or None; ``choices`` ``[]``), so
   ``chunk.choices[0].delta.content`` never raises on a chunk that has a choice
   (chat_objects' module docstring).
 * callbacks get what they are documented to get (str; a list of ``SearchResult``).

@@ -13,7 +13,7 @@ MESSAGES = [{"role": "user", "content": "hi"}]
 def mistakes(client: Perplexity, other: AsyncPerplexity) -> None:
     stream = client.chat.completions.create(model="sonar", messages=MESSAGES, stream=True)
     for chunk in stream:
-        chunk.choises  # error
+        print(chunk.choises)  # error
         text: str = chunk.choices[0].delta.content  # error
         print(text)
     whole: Stream = client.chat.completions.create(model="sonar", messages=MESSAGES)  # error
