@@ -391,6 +391,11 @@ class _PerplexityDefaults:
     _require_key = True
     _responses_path = "/v1/agent"  # the Agent API (``/v1/responses`` is its alias)
 
+    @property
+    def api_key(self) -> str:
+        """The API key (required: never None here; never shown in a repr, a message or a log line)."""
+        return self.__dict__["_api_key"]  # type: ignore[no-any-return]
+
 
 class Perplexity(_PerplexityDefaults, Client):
     """The Perplexity API: ``https://api.perplexity.ai``, key from ``PERPLEXITY_API_KEY``

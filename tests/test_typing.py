@@ -50,10 +50,11 @@ def _run(args: List[str]) -> subprocess.CompletedProcess:  # type: ignore[type-a
     return subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
 
 
-def _mypy(path: Path) -> subprocess.CompletedProcess:  # type: ignore[type-arg]
+def _mypy(path: Path, *options: str) -> subprocess.CompletedProcess:  # type: ignore[type-arg]
     if not _has_module("mypy"):
         pytest.skip("mypy is not installed (it is in the test extra)")
-    return _run([sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--show-error-codes", str(path)])
+    command = [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--show-error-codes", *options, str(path)]
+    return _run(command)
 
 
 def _pyright(*args: str) -> subprocess.CompletedProcess:  # type: ignore[type-arg]
@@ -98,6 +99,23 @@ def test_pyright_rejects_each_mistake() -> None:
     flagged = {d["range"]["start"]["line"] + 1 for d in report["generalDiagnostics"] if d["severity"] == "error"}
     expected = _expected_error_lines(MISTAKES)
     assert expected and flagged == set(expected), json.dumps(report["generalDiagnostics"], indent=1)
+
+
+def _readme_client_blocks() -> str:
+    """The README's first python blocks, one program: the quick start a user copies (the
+    Perplexity client's chat and responses streams, then ``collect_chat`` over httpx)."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"^```python\n(.*?)^```", text, re.S | re.M)
+    return "".join(blocks[:3])
+
+
+def test_the_readme_quick_start_type_checks(tmp_path: Path) -> None:
+    program = tmp_path / "readme_quick_start.py"
+    code = _readme_client_blocks()
+    assert "client.chat.completions.create" in code and "client.responses.create" in code
+    program.write_text(code, encoding="utf-8")
+    done = _mypy(program, "--ignore-missing-imports")  # httpx is a peer, maybe not installed
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_pyright_verifytypes_scores_the_public_types_complete() -> None:
