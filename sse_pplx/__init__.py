@@ -45,6 +45,8 @@ from .parser import DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_LINE_BYTES, SSEParser, 
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
+    from typing import List
+
     from ._exchange import Timeout
     from .chat import (
         ChatDecoder,
@@ -199,5 +201,5 @@ def __getattr__(name: str) -> object:
     return value
 
 
-def __dir__() -> list:  # type: ignore[type-arg]
+def __dir__() -> List[str]:
     return sorted(set(globals()) | set(__all__))

@@ -157,6 +157,9 @@ class Budget:
     """
 
     __slots__ = ("_connect_deadline", "deadline", "read", "timeout")
+    deadline: Optional[float]
+    read: Optional[float]
+    timeout: Timeout
 
     def __init__(self, timeout: Timeout) -> None:
         self.timeout = timeout
@@ -224,11 +227,13 @@ class Pool:
         self.max_idle = max_idle
 
     def take(self, origin: Origin) -> Any:
+        """An idle kept-alive connection to ``origin``, or None."""
         with self._lock:
             connections = self._idle.get(origin.key())
             return connections.pop() if connections else None
 
     def put(self, origin: Origin, connection: Any) -> None:
+        """Keep ``connection`` for the next request to ``origin``."""
         with self._lock:
             connections = self._idle.setdefault(origin.key(), [])
             if len(connections) < self.max_idle:
@@ -302,6 +307,7 @@ class TransportCore(Generic[_Response]):
         return self._ssl_context
 
     def proxy_for(self, origin: Origin) -> Optional[Proxy]:
+        """The proxy to reach ``origin`` through (the option, else the environment), or None."""
         return proxy_for(origin, self.proxy, self.trust_env, os.environ)
 
     def close(self) -> None:
@@ -439,6 +445,12 @@ class ResponseCore:
     ``status_code``, ``reason``, ``headers`` (:class:`~sse_pplx._http.Headers`),
     ``http_version``, ``url``, ``request``, ``content`` (the body ``read_all`` read).
     """
+
+    content: bytes
+    http_version: str
+    reason: str
+    status_code: int
+    url: str
 
     def __init__(
         self,

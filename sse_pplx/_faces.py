@@ -74,8 +74,22 @@ class StreamState(Generic[_Result]):
         return self.result
 
     def __repr__(self) -> str:
-        state = "closed" if self.response.is_closed else "open"
-        return f"<{type(self).__name__} {state} {self.response.url} {self.result!r}>"
+        # What a person debugging wants: where it reads from, how far it got, and (once there
+        # is one) what arrived; never a verdict for a stream not yet read (its result would
+        # say "truncated").
+        result = self.result
+        verdict = getattr(result, "outcome", None) or getattr(result, "status", None)  # chat / responses
+        if self._error is not None:
+            state = "failed"
+        elif self._final is not None and verdict != "truncated":
+            state = "ended"
+        elif self._final is not None or self.response.is_closed:
+            state = "closed"  # by the reader, before the end
+        elif not getattr(result, "events", 0):
+            return f"<{type(self).__name__} state='not started' url={self.response.url!r}>"
+        else:
+            state = "reading"
+        return f"<{type(self).__name__} state={state!r} url={self.response.url!r} result={result!r}>"
 
     def __del__(self) -> None:
         response = getattr(self, "response", None)

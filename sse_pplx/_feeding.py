@@ -69,6 +69,8 @@ if TYPE_CHECKING:  # pragma: no cover
     _Texts = TypeVar("_Texts", covariant=True)
 
     class Stoppable(Protocol):
+        """A decoder that can say it has reached the end of its stream."""
+
         @property
         def done(self) -> bool: ...
 
@@ -79,7 +81,9 @@ if TYPE_CHECKING:  # pragma: no cover
         def step(self) -> Callable[[bytes], Iterable[_Produced]]: ...
         @property
         def decoder(self) -> Stoppable: ...
-        def finish(self) -> Iterable[_Produced]: ...
+        def finish(self) -> Iterable[_Produced]:
+            """What the end of the bytes produces (a flushed last item, the result)."""
+            ...
 
     class EventIteration(Protocol[_Chunks, _Events, _EventsAndComments]):
         """The type of ``iter_events`` and ``aiter_events``: ``SSEParser``'s keyword arguments;
@@ -113,10 +117,10 @@ if TYPE_CHECKING:  # pragma: no cover
             self,
             chunks: _Chunks,
             *,
-            include_reasoning: bool = ...,
-            buffer_chars: int = ...,
-            buffer_seconds: float = ...,
-            strict: bool = ...,
+            include_reasoning: bool = False,
+            buffer_chars: int = 0,
+            buffer_seconds: float = 0.0,
+            strict: bool = False,
             **options: Any,
         ) -> _Texts: ...
 

@@ -33,7 +33,7 @@ from .errors import APIConnectionError, UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+    from typing import Any, ClassVar, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
     HeaderPairs = Sequence[Tuple[str, str]]
 
@@ -75,6 +75,11 @@ class Origin:
     """A parsed http(s) URL: where to connect and what to ask for."""
 
     __slots__ = ("host", "netloc", "port", "scheme", "target", "url")
+    host: str
+    netloc: str
+    port: int
+    target: str
+    url: str
 
     def __init__(self, url: str) -> None:
         if not isinstance(url, str):
@@ -102,6 +107,7 @@ class Origin:
         self.target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
     def key(self) -> Tuple[str, str, int]:
+        """What the connection pool files a connection under: scheme, host, port."""
         return (self.scheme, self.host, self.port)
 
 
@@ -126,6 +132,9 @@ class Proxy:
     """An ``http://[user:pass@]host:port`` forward proxy."""
 
     __slots__ = ("auth", "host", "port", "url")
+    host: str
+    port: int
+    url: str
 
     def __init__(self, url: str) -> None:
         if "://" not in url:
@@ -201,6 +210,11 @@ class Request:
     """What to send: method, URL, headers (in order) and an optional body."""
 
     __slots__ = ("body", "headers", "method", "origin", "url")
+    body: Optional[bytes]
+    headers: List[Tuple[str, str]]
+    method: str
+    origin: Origin
+    url: str
 
     def __init__(self, method: str, url: str, headers: HeaderPairs = (), body: Optional[bytes] = None) -> None:
         method = method.upper()
@@ -230,6 +244,7 @@ class Request:
         return lines
 
     def target(self, proxy: Optional[Proxy]) -> str:
+        """The request target: origin-form, or absolute-form through a plain-HTTP proxy."""
         # A plain-HTTP request through a proxy names the whole URL (RFC 9112 §3.2.2, absolute-form).
         if proxy is not None and self.origin.scheme == "http":
             return f"http://{self.origin.netloc}{self.origin.target}"
@@ -299,11 +314,13 @@ class Headers:
         self._fields = list(fields)
 
     def get(self, name: str, default: Optional[str] = None) -> Optional[str]:
+        """The first value of the field ``name`` (any case), or ``default``."""
         wanted = name.lower()
         values = [value for key, value in self._fields if key.lower() == wanted]
         return ", ".join(values) if values else default
 
     def get_all(self, name: str) -> List[str]:
+        """Every value of the field ``name`` (any case), in order."""
         wanted = name.lower()
         return [value for key, value in self._fields if key.lower() == wanted]
 
@@ -317,9 +334,11 @@ class Headers:
         return isinstance(name, str) and self.get(name) is not None
 
     def items(self) -> List[Tuple[str, str]]:
+        """The (name, value) pairs as received, in order."""
         return list(self._fields)
 
     def keys(self) -> List[str]:
+        """The field names as received, in order (repeated names repeated)."""
         return [key for key, _ in self._fields]
 
     def __iter__(self) -> Iterator[str]:
@@ -331,7 +350,7 @@ class Headers:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Headers) and self._fields == other._fields
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return f"Headers({self._fields!r})"
@@ -341,6 +360,10 @@ class ResponseHead:
     """A final response's status line and header fields."""
 
     __slots__ = ("headers", "http_version", "reason", "status_code")
+    headers: Headers
+    http_version: str
+    reason: str
+    status_code: int
 
     def __init__(self, http_version: str, status_code: int, reason: str, headers: Headers) -> None:
         self.http_version = http_version

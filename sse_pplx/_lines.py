@@ -85,6 +85,7 @@ class LineSplitter:
     """
 
     __slots__ = ("_at_stream_start", "_line_max", "_partial_line", "_skip_lf", "max_line_bytes")
+    max_line_bytes: Optional[int]
 
     def __init__(self, max_line_bytes: Optional[int]) -> None:
         self.max_line_bytes = max_line_bytes

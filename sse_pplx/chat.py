@@ -62,6 +62,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from typing import Any, AsyncIterable, AsyncIterator, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
 
 __all__ = [
+    "ChatChunkIterator",
     "ChatDecoder",
     "ChatResult",
     "ChatStream",
@@ -118,6 +119,9 @@ class ChatDecoder(EventDecoder[ChatCompletionChunk]):
 
     Not thread-safe.  (``ChatStream`` is the same class under its earlier name.)
     """
+
+    parser: SSEParser[ServerSentEvent]
+    done: bool
 
     def __init__(
         self,
@@ -412,7 +416,7 @@ class _TextFeed:
         return self._buffer.take(final=True)
 
 
-class _ChunkIterator(ByteIteration[ChatCompletionChunk, ChatResult]):
+class ChatChunkIterator(ByteIteration[ChatCompletionChunk, ChatResult]):
     """What :func:`iter_chat_chunks` returns: iterate it; ``.result`` tells how it went."""
 
     @property
@@ -421,7 +425,7 @@ class _ChunkIterator(ByteIteration[ChatCompletionChunk, ChatResult]):
         return self.decoder  # type: ignore[no-any-return]
 
 
-def iter_chat_chunks(chunks: Iterable[bytes], *, strict: bool = False, **options: Any) -> _ChunkIterator:
+def iter_chat_chunks(chunks: Iterable[bytes], *, strict: bool = False, **options: Any) -> ChatChunkIterator:
     """Decode a chat-completion stream from any iterable of bytes, chunk by chunk.
 
     ``for chunk in iter_chat_chunks(response_bytes): chunk.choices[0].delta.content``.
@@ -429,7 +433,7 @@ def iter_chat_chunks(chunks: Iterable[bytes], *, strict: bool = False, **options
     (final once iteration ends: check ``.result.outcome``).  Keyword options are
     :class:`ChatDecoder`'s.
     """
-    return _ChunkIterator(chunks, _ChunkFeed(ChatDecoder(strict=strict, **options)))
+    return ChatChunkIterator(chunks, _ChunkFeed(ChatDecoder(strict=strict, **options)))
 
 
 def aiter_chat_chunks(

@@ -18,6 +18,7 @@ for the SDKs keep working and nothing received is lost.
 from __future__ import annotations
 
 import json
+from typing import overload
 
 from ._exchange import NOT_GIVEN
 from ._faces import AsyncFace, StreamState, SyncFace
@@ -37,39 +38,36 @@ from .transport import ASYNCIO, AsyncResponse, Response
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Any, AsyncIterator, Iterable, Iterator, List, Mapping, Optional
+    from typing import Any, AsyncIterator, Coroutine, Dict, Iterable, Iterator, List, Literal, Mapping, Optional, Union
 
     from ._exchange import ResponseCore, Timeout
+
+    TimeoutArg = Union[None, float, Timeout]
     from ._flows import Flow
     from ._http import Request
 
-__all__ = ["AsyncStream", "ChatCompletions", "Stream"]
+__all__ = ["AsyncChatCompletions", "AsyncStream", "ChatCompletions", "Stream"]
 
 
-class ChatCompletions:
-    """``client.chat.completions``: one body for the sync and the async client."""
+class _ChatCompletionsBase:
+    """What both faces of ``client.chat.completions`` share: the request, and the flow that sends it."""
 
     def __init__(self, client: Any) -> None:
+        """The resource of ``client`` (made by the client, on first use of ``client.chat``)."""
         self._client = client
 
-    def create(
+    def _start(
         self,
-        *,
         model: str,
         messages: Iterable[Mapping[str, Any]],
-        stream: bool = False,
-        extra_headers: Optional[Mapping[str, str]] = None,
-        extra_query: Optional[Mapping[str, Any]] = None,
-        extra_body: Optional[Mapping[str, Any]] = None,
-        timeout: Any = NOT_GIVEN,
-        **params: Any,
+        stream: bool,
+        extra_headers: Optional[Mapping[str, str]],
+        extra_query: Optional[Mapping[str, Any]],
+        extra_body: Optional[Mapping[str, Any]],
+        timeout: TimeoutArg,
+        params: Dict[str, Any],
     ) -> Any:
-        """Create a chat completion: a :class:`Stream` (``AsyncStream``) with ``stream=True``,
-        else a ``ChatCompletion``; from ``AsyncClient``, an awaitable of either.
-
-        Any other keyword (``max_tokens``, ``temperature``, ``search_domain_filter``, ...) goes
-        into the body; ``extra_body`` is merged into it last.
-        """
+        """The answer (``Client``), or an awaitable of it (``AsyncClient``)."""
         client = self._client
         body = {"model": model, "messages": list(messages), **params}
         if stream:
@@ -94,6 +92,119 @@ class ChatCompletions:
         whole = yield from json_instead_of_stream(response, attempts)  # a whole completion: one chunk
         face = AsyncStream if transport.driver is ASYNCIO else Stream
         return face(response, client._new_decoder(), attempts, whole)
+
+
+class ChatCompletions(_ChatCompletionsBase):
+    """``client.chat.completions`` of a :class:`~sse_pplx.client.Client`."""
+
+    @overload
+    def create(
+        self,
+        *,
+        model: str,
+        messages: Iterable[Mapping[str, Any]],
+        stream: Literal[False] = False,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, Any]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+        **params: Any,
+    ) -> ChatCompletion: ...
+    @overload
+    def create(
+        self,
+        *,
+        model: str,
+        messages: Iterable[Mapping[str, Any]],
+        stream: Literal[True],
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, Any]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+        **params: Any,
+    ) -> Stream: ...
+    @overload
+    def create(
+        self,
+        *,
+        model: str,
+        messages: Iterable[Mapping[str, Any]],
+        stream: bool,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, Any]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+        **params: Any,
+    ) -> Union[ChatCompletion, Stream]: ...
+    def create(
+        self, *, model: str, messages: Iterable[Mapping[str, Any]], stream: bool = False,
+        extra_headers: Optional[Mapping[str, str]] = None, extra_query: Optional[Mapping[str, Any]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None, timeout: TimeoutArg = NOT_GIVEN, **params: Any,
+    ) -> Union[ChatCompletion, Stream]:  # fmt: skip
+        """Create a chat completion: a :class:`Stream` with ``stream=True``, else a
+        :class:`~sse_pplx.chat_objects.ChatCompletion`.
+
+        Any other keyword (``max_tokens``, ``temperature``, ``search_domain_filter``, ...) goes
+        into the body; ``extra_body`` is merged into it last; ``timeout`` overrides the client's.
+        """
+        return self._start(model, messages, stream, extra_headers, extra_query, extra_body, timeout, params)  # type: ignore[no-any-return]
+
+
+class AsyncChatCompletions(_ChatCompletionsBase):
+    """``client.chat.completions`` of an :class:`~sse_pplx.client.AsyncClient`: ``await create(...)``."""
+
+    @overload
+    def create(
+        self,
+        *,
+        model: str,
+        messages: Iterable[Mapping[str, Any]],
+        stream: Literal[False] = False,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, Any]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+        **params: Any,
+    ) -> Coroutine[Any, Any, ChatCompletion]: ...
+    @overload
+    def create(
+        self,
+        *,
+        model: str,
+        messages: Iterable[Mapping[str, Any]],
+        stream: Literal[True],
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, Any]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+        **params: Any,
+    ) -> Coroutine[Any, Any, AsyncStream]: ...
+    @overload
+    def create(
+        self,
+        *,
+        model: str,
+        messages: Iterable[Mapping[str, Any]],
+        stream: bool,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, Any]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+        **params: Any,
+    ) -> Coroutine[Any, Any, Union[ChatCompletion, AsyncStream]]: ...
+    def create(
+        self, *, model: str, messages: Iterable[Mapping[str, Any]], stream: bool = False,
+        extra_headers: Optional[Mapping[str, str]] = None, extra_query: Optional[Mapping[str, Any]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None, timeout: TimeoutArg = NOT_GIVEN, **params: Any,
+    ) -> Coroutine[Any, Any, Union[ChatCompletion, AsyncStream]]:  # fmt: skip
+        """Create a chat completion: a coroutine whose value is an :class:`AsyncStream` with
+        ``stream=True``, else a :class:`~sse_pplx.chat_objects.ChatCompletion`.
+
+        Any other keyword (``max_tokens``, ``temperature``, ``search_domain_filter``, ...) goes
+        into the body; ``extra_body`` is merged into it last; ``timeout`` overrides the client's.
+        """
+        # Not ``async def``: the request is built (and a bad argument raises) at the call, as before.
+        return self._start(model, messages, stream, extra_headers, extra_query, extra_body, timeout, params)  # type: ignore[no-any-return]
 
 
 def _completion(response: ResponseCore, raw: bytes, attempts: int) -> ChatCompletion:
@@ -276,6 +387,9 @@ class Stream(_ChatStreamState, SyncFace[ChatCompletionChunk, ChatResult]):
     response: Response
 
     def __init__(self, response: Response, decoder: ChatDecoder, attempts: int, whole: Optional[bytes] = None) -> None:
+        """Made by ``client.chat.completions.create(stream=True)``, not by hand: the open
+        ``response``, its ``decoder``, the ``attempts`` it took, and ``whole``, a JSON
+        completion sent where a stream was asked for (read as one chunk)."""
         super().__init__(response, decoder, attempts, whole)
         self._start()
 
@@ -301,6 +415,7 @@ class AsyncStream(_ChatStreamState, AsyncFace[ChatCompletionChunk, ChatResult]):
     def __init__(
         self, response: AsyncResponse, decoder: ChatDecoder, attempts: int, whole: Optional[bytes] = None
     ) -> None:
+        """Made by ``await client.chat.completions.create(stream=True)`` (see :class:`Stream`)."""
         super().__init__(response, decoder, attempts, whole)
         self._start()
 

@@ -6,14 +6,19 @@ object per access instead of a model validation per chunk:
 
 * every JSON object is wrapped on access in a :class:`ChatObject` (or a named
   subclass such as :class:`Choice`, so type checkers know the fields);
-* an absent field reads as ``None`` (``choices`` as ``[]``); unknown fields stay
-  reachable as attributes, by ``obj["key"]`` and in :meth:`ChatObject.to_dict`;
+* a field the SDKs' models declare for that class reads as its value, ``None`` when
+  absent (``choices`` as ``[]``; a choice's ``delta`` and ``message`` as an empty
+  one, as in the openai SDK, where they are never ``None``); a field the server
+  sent that no model declares is reachable too, as an attribute, by ``obj["key"]``
+  and in :meth:`ChatObject.to_dict`; any other name raises ``AttributeError``, so
+  a typo (``chunk.choises``) or a pydantic method this view lacks
+  (``chunk.model_copy()``) fails at once instead of reading as ``None``;
 * objects are immutable views: they never copy or validate the JSON, and
   ``to_dict()`` gives back exactly what the server sent.
 
-Reading an attribute never raises, whatever the server sent.  The fields typed as
-an object (``choices[i]``, ``delta``, ``message``, ``usage``, ``function``,
-``cost``) read as that class or ``None``, and those typed as a list of objects
+Reading a declared attribute never raises, whatever the server sent.  The fields
+typed as an object (``choices[i]``, ``usage``, ``function``, ``cost``) read as that
+class or ``None`` (``delta`` and ``message`` as that class, empty when absent), and those typed as a list of objects
 (``choices``, ``tool_calls``, ``search_results``, ``images``) as a list of that
 class (or ``None``; ``choices`` as ``[]``): a value of another JSON type there (a
 broken or hostile stream) reads as absent and items that are not objects are left
@@ -31,13 +36,14 @@ from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Any, ClassVar, Dict, Iterator, List, Mapping, Optional, Type
+    from typing import Any, ClassVar, Dict, FrozenSet, Iterator, KeysView, List, Mapping, Optional, Type
 
 __all__ = [
     "ChatCompletion",
     "ChatCompletionChunk",
     "ChatObject",
     "Choice",
+    "Cost",
     "Delta",
     "Function",
     "Image",
@@ -70,13 +76,28 @@ def _wrap(value: Any, kind: Type[ChatObject]) -> Any:
     return top
 
 
-def _field(name: str, kind: Optional[Type[ChatObject]] = None, many: bool = False) -> Any:
+#: What an absent ``delta`` / ``message`` reads as: a view of no fields (never written to).
+_NO_FIELDS: Dict[str, Any] = {}
+
+
+def _without_none(value: Any) -> Any:
+    """``value`` with every ``None``-valued key of its objects left out, at any depth
+    (``to_dict(exclude_none=True)``)."""
+    if type(value) is dict:
+        return {key: _without_none(item) for key, item in value.items() if item is not None}
+    if type(value) is list:
+        return [_without_none(item) for item in value]
+    return value
+
+
+def _field(name: str, kind: Optional[Type[ChatObject]] = None, many: bool = False, empty: bool = False) -> Any:
     """A real descriptor for a hot field (``delta``, ``content``, ...): the same answer as
     ``__getattr__`` gives, without the failed normal lookup that precedes it, and building
     the wrapper without a Python-level ``__init__`` (the per-chunk path of every consumer).
 
     With ``kind``, the field is typed: one object of that class (a list of them with
-    ``many``), or None when it holds anything else (see the module docstring)."""
+    ``many``), or None when it holds anything else (see the module docstring); with
+    ``empty``, an empty object of that class instead of None."""
 
     if kind is None:
 
@@ -97,6 +118,7 @@ def _field(name: str, kind: Optional[Type[ChatObject]] = None, many: bool = Fals
 
     else:
         cls = kind
+        absent = _NO_FIELDS if empty else None
 
         def get(self: ChatObject) -> Any:
             value = self._data.get(name)
@@ -104,7 +126,11 @@ def _field(name: str, kind: Optional[Type[ChatObject]] = None, many: bool = Fals
                 view = _new_object(cls)
                 _set_data(view, value)
                 return view
-            return None
+            if absent is None:
+                return None
+            view = _new_object(cls)
+            _set_data(view, absent)
+            return view
 
     return property(get, doc=f"The ``{name}`` field (None when absent).")
 
@@ -113,26 +139,46 @@ class ChatObject:
     """A read-only attribute view of one JSON object.
 
     ``obj.name`` is the field (wrapped when it is an object or a list of
-    objects), ``None`` when absent; ``obj["name"]`` raises ``KeyError`` when
-    absent, like a dict; ``"name" in obj``, ``obj.get("name", default)``,
-    iteration over the keys and :meth:`to_dict` work as on the dict.
+    objects): a field the class declares reads as ``None`` when absent, a key
+    the server sent reads as its value, any other name raises
+    ``AttributeError``.  ``obj["name"]`` raises ``KeyError`` when absent, like a
+    dict; ``"name" in obj``, ``obj.get("name", default)``, ``keys()``, iteration
+    over the keys, ``dict(obj)`` and :meth:`to_dict` work as on the dict.
     """
 
     __slots__ = ("_data",)
+    _data: Mapping[str, Any]
     #: Which class wraps the objects found under each field (the default: ChatObject).
     _kinds: ClassVar[Dict[str, Type[ChatObject]]] = {}
+    #: The fields the class declares (its annotations and its bases'): absent, they read as None.
+    _fields: ClassVar[FrozenSet[str]] = frozenset()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        declared = set(cls._fields)
+        declared.update(name for name in getattr(cls, "__annotations__", {}) if not name.startswith("_"))
+        cls._fields = frozenset(declared)
 
     def __init__(self, data: Mapping[str, Any]) -> None:
+        """A view of ``data``, a decoded JSON object (kept, not copied)."""
         object.__setattr__(self, "_data", data)
 
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):  # copy, pickle and friends probe dunder names
-            raise AttributeError(name)
-        try:
-            value = self._data[name]
-        except KeyError:
-            return None
-        return _wrap(value, self._kinds.get(name, ChatObject))
+    if not TYPE_CHECKING:  # checkers see the declared fields only, so they catch typos (``chunk.choises``)
+
+        def __getattr__(self, name: str) -> Any:
+            # Reached only when the normal lookup failed: not a method, nor a hot field's descriptor.
+            if name.startswith("__"):  # copy, pickle and friends probe dunder names
+                raise AttributeError(name)
+            try:
+                value = self._data[name]
+            except KeyError:
+                if name in self._fields:
+                    return None
+                raise AttributeError(
+                    f"{type(self).__name__!r} object has no attribute {name!r}"
+                    " (not a field of this object, nor a key the server sent)"
+                ) from None
+            return _wrap(value, self._kinds.get(name, ChatObject))
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"{type(self).__name__} is read-only")
@@ -155,32 +201,41 @@ class ChatObject:
             return self[key]
         return default
 
-    def to_dict(self) -> Dict[str, Any]:
-        """The JSON object as decoded (a new top-level dict; nested values are shared)."""
+    def keys(self) -> KeysView[str]:
+        """The keys the server sent (so that ``dict(obj)`` is the object's fields, wrapped)."""
+        return self._data.keys()
+
+    def to_dict(self, *, exclude_none: bool = False) -> Dict[str, Any]:
+        """The JSON object as decoded (a new top-level dict; nested values are shared); with
+        ``exclude_none``, without the keys whose value is ``null``, at any depth (new dicts
+        throughout).  The openai SDK's ``to_dict`` has the same keyword."""
+        if exclude_none:
+            return _without_none(self._data)  # type: ignore[no-any-return]
         return dict(self._data)
 
-    def to_json(self, *, indent: Optional[int] = 2) -> str:
+    def to_json(self, *, indent: Optional[int] = 2, exclude_none: bool = False) -> str:
         """The JSON object as text (the SDKs' ``to_json()``; ``indent=None`` for one line)."""
         import json
 
-        return json.dumps(self._data, ensure_ascii=False, indent=indent)
+        data = _without_none(self._data) if exclude_none else self._data
+        return json.dumps(data, ensure_ascii=False, indent=indent)
 
     # The pydantic names that code written for the official SDKs calls, with their plain meaning
-    # (no options: an unknown keyword is a TypeError, not silently ignored).
-    def model_dump(self) -> Dict[str, Any]:
+    # (few options: an unknown keyword is a TypeError, not silently ignored).
+    def model_dump(self, *, exclude_none: bool = False) -> Dict[str, Any]:
         """``to_dict()``, under the name pydantic models (the SDKs' objects) use."""
-        return self.to_dict()
+        return self.to_dict(exclude_none=exclude_none)
 
-    def model_dump_json(self, *, indent: Optional[int] = None) -> str:
+    def model_dump_json(self, *, indent: Optional[int] = None, exclude_none: bool = False) -> str:
         """``to_json(indent=None)``, under the name pydantic models use."""
-        return self.to_json(indent=indent)
+        return self.to_json(indent=indent, exclude_none=exclude_none)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, ChatObject):
             return type(other) is type(self) and other._data == self._data
         return NotImplemented
 
-    __hash__ = None  # type: ignore[assignment]  # a view of mutable JSON
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # a view of mutable JSON
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._data!r})"
@@ -189,7 +244,7 @@ class ChatObject:
         return (type(self), (self._data,))
 
     def __dir__(self) -> List[str]:
-        return sorted(set(super().__dir__()) | set(self._data))
+        return sorted(set(super().__dir__()) | self._fields | set(self._data))
 
 
 _new_object = object.__new__
@@ -231,12 +286,17 @@ class Delta(ChatObject):
     reasoning_content: Optional[str] = _field("reasoning_content")
     refusal: Optional[str]
     tool_calls: Optional[List[ToolCall]] = _field("tool_calls", ToolCall, many=True)
+    function_call: Optional[ChatObject]
+    reasoning_steps: Optional[List[ChatObject]]
+    tool_call_id: Optional[str]
 
 
 class Message(Delta):
     """``choices[i].message``: a whole message (cumulative in Perplexity's full mode)."""
 
     __slots__ = ()
+    annotations: Optional[List[ChatObject]]
+    audio: Optional[ChatObject]
 
 
 class Choice(ChatObject):
@@ -245,10 +305,27 @@ class Choice(ChatObject):
     __slots__ = ()
     _kinds: ClassVar[Dict[str, Type[ChatObject]]] = {"delta": Delta, "message": Message}
     index: Optional[int] = _field("index")
-    delta: Optional[Delta] = _field("delta", Delta)
-    message: Optional[Message] = _field("message", Message)
+    #: What this chunk adds; an empty :class:`Delta` when the choice has none (never None,
+    #: as in the openai SDK, so ``choice.delta.content or ""`` always works).
+    delta: Delta = _field("delta", Delta, empty=True)
+    #: The whole message (non-streamed answers, Perplexity's full chunks); an empty
+    #: :class:`Message` when the choice has none.
+    message: Message = _field("message", Message, empty=True)
     finish_reason: Optional[str] = _field("finish_reason")
     logprobs: Any
+
+
+class Cost(ChatObject):
+    """``usage.cost``: Perplexity's prices of the request, in USD (the perplexityai SDK's ``Cost``)."""
+
+    __slots__ = ()
+    input_tokens_cost: Optional[float]
+    output_tokens_cost: Optional[float]
+    total_cost: Optional[float]
+    citation_tokens_cost: Optional[float]
+    reasoning_tokens_cost: Optional[float]
+    request_cost: Optional[float]
+    search_queries_cost: Optional[float]
 
 
 class Usage(ChatObject):
@@ -262,7 +339,9 @@ class Usage(ChatObject):
     citation_tokens: Optional[int]
     num_search_queries: Optional[int]
     reasoning_tokens: Optional[int]
-    cost: Optional[ChatObject] = _field("cost", ChatObject)
+    completion_tokens_details: Optional[ChatObject]
+    prompt_tokens_details: Optional[ChatObject]
+    cost: Optional[Cost] = _field("cost", Cost)
 
 
 class SearchResult(ChatObject):
@@ -290,7 +369,11 @@ class Image(ChatObject):
 
 
 class _Completion(ChatObject):
+    """What a chunk and a completion share: ``id``, ``model``, ``choices``, ``usage``, Perplexity's
+    ``citations`` and ``search_results``..."""
+
     __slots__ = ("_choices",)
+    _choices: Optional[List[Choice]]
     _kinds: ClassVar[Dict[str, Type[ChatObject]]] = {
         "choices": Choice,
         "usage": Usage,
@@ -306,8 +389,13 @@ class _Completion(ChatObject):
     search_results: Optional[List[SearchResult]] = _field("search_results", SearchResult, many=True)
     images: Optional[List[Image]] = _field("images", Image, many=True)
     related_questions: Optional[List[str]]
+    service_tier: Optional[str]
+    system_fingerprint: Optional[str]
+    status: Optional[str]
+    type: Optional[str]
 
     def __init__(self, data: Mapping[str, Any]) -> None:
+        """A view of ``data``, a decoded chunk or completion (kept, not copied)."""
         object.__setattr__(self, "_data", data)
         object.__setattr__(self, "_choices", None)
 

@@ -56,6 +56,10 @@ class MalformedPayload:
     """
 
     __slots__ = ("data", "event", "index", "reason")
+    data: str
+    event: str
+    index: int
+    reason: str
 
     def __init__(self, index: int, data: str, event: str, reason: str) -> None:
         self.index = index
@@ -140,6 +144,15 @@ class ChatResult:
         "salvaged",
         "warnings",
     )
+    answer: str
+    chunks: int
+    content: str
+    done: bool
+    events: int
+    outcome: str
+    reasoning: str
+    reasoning_closed: bool
+    salvaged: bool
 
     def __init__(self) -> None:
         self.content = ""
@@ -278,6 +291,7 @@ class ChatAccumulator:
         "_think",
         "received",
     )
+    received: ChatResult
 
     def __init__(
         self,

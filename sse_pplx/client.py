@@ -24,19 +24,19 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, overload
 
 from ._exchange import NOT_GIVEN, Timeout, as_timeout
 from ._http import Request, check_header, merge_headers
 from ._retry import backoff, retry_after, should_retry, status_error
 from ._version import __version__
 from .chat import ChatDecoder
-from .chat_completions import AsyncStream, ChatCompletions, Stream
+from .chat_completions import AsyncChatCompletions, AsyncStream, ChatCompletions, Stream
 from .errors import UsageError
 from .eventsource import AsyncEventStream, EventStream, aconnect, connect
 from .parser import DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_LINE_BYTES
 from .responses import ResponseDecoder
-from .responses_resource import AsyncResponseStream, Responses, ResponseStream
+from .responses_resource import AsyncResponses, AsyncResponseStream, Responses, ResponseStream
 from .transport import AsyncTransport, Transport
 
 TYPE_CHECKING = False
@@ -49,8 +49,10 @@ if TYPE_CHECKING:  # pragma: no cover
     TimeoutArg = Union[None, float, Timeout]
 
 _Resource_T = TypeVar("_Resource_T")
+_Client = TypeVar("_Client", bound="_ClientBase")
 
 __all__ = [
+    "AsyncChat",
     "AsyncClient",
     "AsyncEventStream",
     "AsyncPerplexity",
@@ -61,6 +63,7 @@ __all__ = [
     "EventStream",
     "Perplexity",
     "ResponseStream",
+    "AsyncResponses",
     "Responses",
     "Stream",
     "aconnect",
@@ -73,10 +76,23 @@ __all__ = [
 
 
 class Chat:
-    """``client.chat``: the chat resources."""
+    """``client.chat`` of a :class:`Client`: the chat resources."""
+
+    completions: ChatCompletions
 
     def __init__(self, client: _ClientBase) -> None:
+        """The chat resources of ``client``."""
         self.completions = ChatCompletions(client)
+
+
+class AsyncChat:
+    """``client.chat`` of an :class:`AsyncClient`: the chat resources, awaited."""
+
+    completions: AsyncChatCompletions
+
+    def __init__(self, client: _ClientBase) -> None:
+        """The chat resources of ``client``."""
+        self.completions = AsyncChatCompletions(client)
 
 
 class _Resource(Generic[_Resource_T]):
@@ -88,9 +104,14 @@ class _Resource(Generic[_Resource_T]):
     def __set_name__(self, owner: type, name: str) -> None:
         self._name = name
 
-    def __get__(self, client: Optional[_ClientBase], owner: type) -> _Resource_T:
+    @overload
+    def __get__(self, client: None, owner: type) -> _Resource[_Resource_T]: ...
+    @overload
+    def __get__(self, client: _ClientBase, owner: type) -> _Resource_T: ...
+    def __get__(self, client: Optional[_ClientBase], owner: type) -> Union[_Resource_T, _Resource[_Resource_T]]:
+        """The client's resource (made now, then kept in the client's ``__dict__``)."""
         if client is None:
-            return self  # type: ignore[return-value]
+            return self
         resource = self._make(client)
         client.__dict__[self._name] = resource
         return resource
@@ -105,10 +126,15 @@ class _ClientBase:
     _default_timeout = Timeout(600.0, connect=5.0)
     _require_key = False
     _transport_class: Callable[..., Any] = Transport
+    #: The HTTP transport (its connection pool), shared by the copies ``with_options`` makes.
+    _transport: Any
+    base_url: str
+    timeout: Timeout
+    max_retries: int
+    default_headers: Dict[str, str]
+    default_query: Dict[str, str]
 
-    # The API resources: one line each.
-    chat = _Resource(Chat)
-    responses = _Resource(Responses)
+    # The API resources are one line each, in Client and AsyncClient (each face has its own types).
     #: Where ``responses.create`` posts (Perplexity: ``/v1/agent``), and ``retrieve`` reads ``/{id}``.
     _responses_path = "/responses"
 
@@ -129,6 +155,12 @@ class _ClientBase:
         max_event_bytes: Optional[int] = DEFAULT_MAX_EVENT_BYTES,
         _transport: Any = None,
     ) -> None:
+        """A client (no connection is made before the first request).
+
+        ``api_key`` and ``base_url`` default to the environment (see the class docstring);
+        ``timeout`` to the SDKs' default; a bad ``base_url`` or ``max_retries`` raises
+        :class:`~sse_pplx.errors.UsageError` here, not at the first request.
+        """
         if api_key is None:
             api_key = os.environ.get(self._env_key) or None
         if api_key is None and self._require_key:
@@ -165,9 +197,33 @@ class _ClientBase:
         """The API key (never shown in a repr, a message or a log line)."""
         return self._api_key
 
-    def with_options(self, **overrides: Any) -> Any:
-        """A copy with some options changed (``timeout``, ``max_retries``, ``default_headers``, ...),
-        sharing this client's connections unless a transport option changes."""
+    def with_options(
+        self: _Client,
+        *,
+        api_key: Optional[str] = NOT_GIVEN,
+        base_url: Optional[str] = NOT_GIVEN,
+        timeout: TimeoutArg = NOT_GIVEN,
+        max_retries: int = NOT_GIVEN,
+        default_headers: Optional[Mapping[str, str]] = NOT_GIVEN,
+        default_query: Optional[Mapping[str, str]] = NOT_GIVEN,
+        ssl_context: Optional[ssl.SSLContext] = NOT_GIVEN,
+        ca_bundle: Optional[str] = NOT_GIVEN,
+        proxy: Union[str, bool, None] = NOT_GIVEN,
+        trust_env: bool = NOT_GIVEN,
+        max_line_bytes: Optional[int] = NOT_GIVEN,
+        max_event_bytes: Optional[int] = NOT_GIVEN,
+    ) -> _Client:
+        """A copy of the same class with some options changed (the constructor's, all
+        keyword-only), sharing this client's connections unless a transport option
+        (``ssl_context``, ``ca_bundle``, ``proxy``, ``trust_env``) changes.  The SDKs' name;
+        ``copy`` is the same method."""
+        given = {
+            "api_key": api_key, "base_url": base_url, "timeout": timeout, "max_retries": max_retries,
+            "default_headers": default_headers, "default_query": default_query, "ssl_context": ssl_context,
+            "ca_bundle": ca_bundle, "proxy": proxy, "trust_env": trust_env, "max_line_bytes": max_line_bytes,
+            "max_event_bytes": max_event_bytes,
+        }  # fmt: skip
+        overrides = {name: value for name, value in given.items() if value is not NOT_GIVEN}
         options: Dict[str, Any] = {
             "api_key": self._api_key,
             "base_url": self.base_url,
@@ -263,8 +319,12 @@ class _ClientBase:
         return self._transport.driver.run(flow)
 
     def __repr__(self) -> str:
+        # Never the key itself: only whether there is one.
         key = "set" if self._api_key else "none"
-        return f"<{type(self).__name__} base_url={self.base_url!r} api_key={key} max_retries={self.max_retries}>"
+        return (
+            f"<{type(self).__name__} base_url={self.base_url!r} timeout={self.timeout!r}"
+            f" max_retries={self.max_retries} api_key={key}>"
+        )
 
 
 class Client(_ClientBase):
@@ -284,11 +344,15 @@ class Client(_ClientBase):
 
     _transport_class = Transport
 
+    # The API resources: one line each.
+    chat: _Resource[Chat] = _Resource(Chat)
+    responses: _Resource[Responses] = _Resource(Responses)
+
     def close(self) -> None:
         """Close idle kept-alive connections."""
         self._transport.close()
 
-    def __enter__(self) -> Client:
+    def __enter__(self: _Client) -> _Client:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -300,13 +364,17 @@ class AsyncClient(_ClientBase):
 
     _transport_class = AsyncTransport
 
+    # The API resources: one line each.
+    chat: _Resource[AsyncChat] = _Resource(AsyncChat)
+    responses: _Resource[AsyncResponses] = _Resource(AsyncResponses)
+
     async def close(self) -> None:
         """Close idle kept-alive connections."""
         self._transport.close()
 
     aclose = close
 
-    async def __aenter__(self) -> AsyncClient:
+    async def __aenter__(self: _Client) -> _Client:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -314,12 +382,19 @@ class AsyncClient(_ClientBase):
 
 
 class _PerplexityDefaults:
+    """Perplexity's environment variables, base URL, default timeout and agent path."""
+
     _env_key = "PERPLEXITY_API_KEY"
     _env_base_url = "PERPLEXITY_BASE_URL"
     _default_base_url: Optional[str] = "https://api.perplexity.ai"
     _default_timeout = Timeout(900.0, connect=5.0)  # the perplexityai SDK's default
     _require_key = True
     _responses_path = "/v1/agent"  # the Agent API (``/v1/responses`` is its alias)
+
+    @property
+    def api_key(self) -> str:
+        """The API key (required: never None here; never shown in a repr, a message or a log line)."""
+        return self.__dict__["_api_key"]  # type: ignore[no-any-return]
 
 
 class Perplexity(_PerplexityDefaults, Client):

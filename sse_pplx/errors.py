@@ -58,7 +58,7 @@ from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Any, List, Optional, Protocol, Tuple, Union
+    from typing import Any, Dict, List, Optional, Protocol, Tuple, Type, Union
 
     class HeadersLike(Protocol):
         """The headers of a response, as an error reads them (``email.message.Message`` fits)."""
@@ -256,7 +256,7 @@ class APIResponseValidationError(APIError):
     def __init__(self, message: str, *, response: ResponseLike, body: Any = None, attempts: int = 0) -> None:
         super().__init__(message, body=body, attempts=attempts)
         self.response = response
-        self.status_code = response.status_code
+        self.status_code: int = response.status_code
 
 
 class APIStatusError(APIError):
@@ -311,7 +311,7 @@ class InternalServerError(APIStatusError):
 
 #: The status codes with a class of their own; other 5xx are InternalServerError,
 #: other statuses plain APIStatusError.
-STATUS_ERRORS = {
+STATUS_ERRORS: Dict[int, Type[APIStatusError]] = {
     400: BadRequestError,
     401: AuthenticationError,
     403: PermissionDeniedError,

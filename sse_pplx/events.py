@@ -18,7 +18,7 @@ from operator import itemgetter
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Optional
+    from typing import Any, Callable, ClassVar, Optional, Tuple
 
 __all__ = ["Comment", "ServerSentEvent"]
 
@@ -36,7 +36,7 @@ class _Record(tuple):  # type: ignore[type-arg]
     def __ne__(self, other: object) -> bool:
         return not self.__eq__(other)
 
-    __hash__ = tuple.__hash__
+    __hash__: ClassVar[Callable[[Tuple[Any, ...]], int]] = tuple.__hash__
 
 
 class ServerSentEvent(_Record):
@@ -84,7 +84,7 @@ class ServerSentEvent(_Record):
             parts.append(f"retry={retry!r}")
         return f"ServerSentEvent({', '.join(parts)})"
 
-    def __getnewargs__(self) -> tuple:  # type: ignore[type-arg]
+    def __getnewargs__(self) -> Tuple[Any, ...]:
         # pickle/copy call __new__ with these positional arguments
         return (self[1], self[0], self[2], self[3])
 
@@ -109,5 +109,5 @@ class Comment(_Record):
     def __repr__(self) -> str:
         return f"Comment({self[0]!r})"
 
-    def __getnewargs__(self) -> tuple:  # type: ignore[type-arg]
+    def __getnewargs__(self) -> Tuple[Any, ...]:
         return (self[0],)

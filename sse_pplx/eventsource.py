@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json as _json
 import time
+from typing import Generic, TypeVar
 
 from ._exchange import DEFAULT_TIMEOUT, as_timeout
 from ._flows import Emit, Sleep
@@ -27,13 +28,39 @@ from .transport import ASYNCIO, BLOCKING, AsyncTransport, Transport
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
     import ssl
-    from typing import Any, AsyncIterator, Callable, Iterator, Mapping, Optional, Union
+    from typing import Any, AsyncIterator, Callable, Iterator, Literal, Mapping, Optional, TypedDict, Union, overload
+
+    from typing_extensions import Unpack
 
     from ._exchange import Timeout
     from ._flows import Flow
     from .events import Comment, ServerSentEvent
 
     Item = Union[ServerSentEvent, Comment]
+
+    class _Options(TypedDict, total=False):
+        """The options of :class:`EventSource` other than ``url`` and ``comments`` (for the faces' overloads)."""
+
+        method: str
+        headers: Optional[Mapping[str, Optional[str]]]
+        json: Any
+        data: Optional[bytes]
+        timeout: Union[float, Timeout, None]
+        reconnect: bool
+        max_reconnects: Optional[int]
+        last_event_id: str
+        retry_ms: int
+        max_backoff: float
+        ssl_context: Optional[ssl.SSLContext]
+        ca_bundle: Optional[str]
+        proxy: Union[str, bool, None]
+        trust_env: bool
+        max_line_bytes: Optional[int]
+        max_event_bytes: Optional[int]
+
+
+#: What a stream yields: ``ServerSentEvent``, or with ``comments=True`` also ``Comment``.
+_Item = TypeVar("_Item")
 
 
 __all__ = ["AsyncEventStream", "EventSource", "EventStream", "aconnect", "connect"]
@@ -62,12 +89,27 @@ def _header_value_utf8(value: str) -> str:
     return value.encode("utf-8").decode("latin-1")
 
 
-class EventSource:
+class EventSource(Generic[_Item]):
     """One SSE consumer's options and state, and :meth:`events`, the flow that reads it (sans-I/O);
-    :class:`EventStream` and :class:`AsyncEventStream` are its two faces."""
+    :class:`EventStream` and :class:`AsyncEventStream` are its two faces, generic in what
+    they yield (``EventStream[ServerSentEvent]``, or with ``comments=True``
+    ``EventStream[Union[ServerSentEvent, Comment]]``)."""
 
     #: The transport this face's driver runs on (set by each face).
     _transport_class: Callable[..., Any] = Transport
+    url: str
+    timeout: Timeout
+    reconnect: bool
+    max_reconnects: Optional[int]
+    max_backoff: float
+    #: The parser (its ``last_event_id`` and ``retry`` are the stream's).
+    parser: SSEParser[Any]
+    #: The HTTP response of the current connection (None before the first).
+    response: Any
+    #: How many times the stream reconnected.
+    reconnects: int
+    #: How many requests were made (the first one and every reconnection).
+    attempts: int
 
     def __init__(
         self,
@@ -91,6 +133,17 @@ class EventSource:
         max_line_bytes: Optional[int] = DEFAULT_MAX_LINE_BYTES,
         max_event_bytes: Optional[int] = DEFAULT_MAX_EVENT_BYTES,
     ) -> None:
+        """A stream of ``url``'s events (nothing is sent before iteration starts).
+
+        ``method``, ``headers`` and a body (``json=`` or ``data=``) make the request;
+        ``timeout`` is a :class:`~sse_pplx.transport.Timeout` or seconds; ``reconnect=True``
+        reconnects as a browser's ``EventSource`` does (``retry_ms`` until the server sends
+        ``retry:``, at most ``max_reconnects`` times, backing off up to ``max_backoff`` s),
+        sending ``Last-Event-ID`` (``last_event_id`` for the first request);
+        ``comments=True`` also yields :class:`~sse_pplx.events.Comment` lines; the TLS and
+        proxy options are :class:`~sse_pplx.client.Client`'s; ``max_line_bytes`` /
+        ``max_event_bytes`` are the parser's limits.
+        """
         if retry_ms < 0 or max_backoff < 0:
             raise UsageError("retry_ms and max_backoff must not be negative")
         _check_last_event_id(last_event_id)
@@ -112,16 +165,12 @@ class EventSource:
         self.reconnect = reconnect
         self.max_reconnects = max_reconnects
         self.max_backoff = max_backoff
-        self.parser: SSEParser[Any] = SSEParser(
-            comments=comments, max_line_bytes=max_line_bytes, max_event_bytes=max_event_bytes
-        )
+        self.parser = SSEParser(comments=comments, max_line_bytes=max_line_bytes, max_event_bytes=max_event_bytes)
         self.parser.last_event_id = last_event_id
         if self.parser.retry is None:
             self.parser.retry = retry_ms
-        self.response: Any = None
-        #: How many times the stream reconnected.
+        self.response = None
         self.reconnects = 0
-        #: How many requests were made (the first one and every reconnection).
         self.attempts = 0
         self._closed = False
         #: What the face iterates: the events flow run by its driver (nothing is sent before the first step).
@@ -245,7 +294,7 @@ class EventSource:
             self._shut()
 
 
-class EventStream(EventSource):
+class EventStream(EventSource[_Item]):
     """``connect(url, ...)``: consume any Server-Sent Events endpoint, ``for event in connect(url): ...``.
 
     Nothing is sent until iteration starts.  With ``reconnect=True`` the stream behaves like
@@ -261,18 +310,32 @@ class EventStream(EventSource):
     """
 
     _transport_class = Transport
-    _iterator: Iterator[Item]
+    _iterator: Iterator[_Item]
 
-    def _iterate(self) -> Iterator[Item]:
+    if TYPE_CHECKING:  # the options are EventSource's; what is yielded follows ``comments``
+
+        @overload
+        def __init__(
+            self: EventStream[ServerSentEvent],
+            url: str,
+            *,
+            comments: Literal[False] = False,
+            **options: Unpack[_Options],
+        ) -> None: ...
+        @overload
+        def __init__(self: EventStream[Item], url: str, *, comments: bool, **options: Unpack[_Options]) -> None: ...
+        def __init__(self, url: str, *, comments: bool = False, **options: Unpack[_Options]) -> None: ...  # fmt: skip
+
+    def _iterate(self) -> Iterator[_Item]:
         try:
             yield from BLOCKING.iterate(self.events())
         finally:
             self._shut()
 
-    def __iter__(self) -> Iterator[Item]:
+    def __iter__(self) -> Iterator[_Item]:
         return self._iterator
 
-    def __next__(self) -> Item:
+    def __next__(self) -> _Item:
         return next(self._iterator)
 
     def close(self) -> None:
@@ -281,30 +344,46 @@ class EventStream(EventSource):
             self._shut()
             self._iterator.close()  # type: ignore[attr-defined]
 
-    def __enter__(self) -> EventStream:
+    def __enter__(self) -> EventStream[_Item]:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
 
-class AsyncEventStream(EventSource):
+class AsyncEventStream(EventSource[_Item]):
     """``aconnect(url, ...)``: the asyncio face of :class:`EventStream`, ``async for event in aconnect(url)``."""
 
     _transport_class = AsyncTransport
-    _iterator: AsyncIterator[Item]
+    _iterator: AsyncIterator[_Item]
 
-    async def _iterate(self) -> AsyncIterator[Item]:
+    if TYPE_CHECKING:  # the options are EventSource's; what is yielded follows ``comments``
+
+        @overload
+        def __init__(
+            self: AsyncEventStream[ServerSentEvent],
+            url: str,
+            *,
+            comments: Literal[False] = False,
+            **options: Unpack[_Options],
+        ) -> None: ...
+        @overload
+        def __init__(
+            self: AsyncEventStream[Item], url: str, *, comments: bool, **options: Unpack[_Options]
+        ) -> None: ...
+        def __init__(self, url: str, *, comments: bool = False, **options: Unpack[_Options]) -> None: ...  # fmt: skip
+
+    async def _iterate(self) -> AsyncIterator[_Item]:
         try:
             async for event in ASYNCIO.iterate(self.events()):
                 yield event
         finally:
             self._shut()
 
-    def __aiter__(self) -> AsyncIterator[Item]:
+    def __aiter__(self) -> AsyncIterator[_Item]:
         return self._iterator
 
-    async def __anext__(self) -> Item:
+    async def __anext__(self) -> _Item:
         return await self._iterator.__anext__()
 
     async def close(self) -> None:
@@ -315,7 +394,7 @@ class AsyncEventStream(EventSource):
 
     aclose = close
 
-    async def __aenter__(self) -> AsyncEventStream:
+    async def __aenter__(self) -> AsyncEventStream[_Item]:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:

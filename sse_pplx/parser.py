@@ -145,6 +145,9 @@ class SSEParser(LineSplitter, _Yields["_Yielded"]):
         "retry",
         "truncated",
     )
+    max_event_bytes: Optional[int]
+    #: Whether the stream ended inside an event (its lines are in :attr:`incomplete_event`).
+    truncated: bool
 
     if TYPE_CHECKING:  # pragma: no cover
 

@@ -5,10 +5,11 @@ whose ``type`` names the event (agent-responses-wire.md §3 in ``../shared/refer
 :func:`event_view` wraps that object in the class its ``type`` belongs to, read-only and
 without validation, as the official SDKs' models read (``event.type``, ``event.delta``,
 ``event.sequence_number``, ``event.item``, ``event.response.usage``): an absent field
-reads as None, an unknown one stays reachable (``event.obfuscation``, ``event["x"]``,
-``to_dict()``).  An unknown ``type`` is an :class:`UnknownResponseEvent`: kept with its
-raw JSON, never an error (§10.10: Perplexity names ``response.unknown``, both SDKs keep
-unknown types).
+that the class declares reads as None, a key the server sent that no class declares
+stays reachable (``event.obfuscation``, ``event["x"]``, ``to_dict()``), and any other
+name raises ``AttributeError`` (:class:`~sse_pplx.chat_objects.ChatObject`'s rule).
+An unknown ``type`` is an :class:`UnknownResponseEvent`: kept with its raw JSON, never
+an error (§10.10: Perplexity names ``response.unknown``, both SDKs keep unknown types).
 
 The classes group the event types by shape; each class lists the fields its events
 carry.  Nothing here decides anything: :mod:`sse_pplx.response_result` accumulates, and
@@ -29,6 +30,7 @@ __all__ = [
     "OutputItem",
     "OutputItemEvent",
     "Response",
+    "ResponseCost",
     "ResponseErrorEvent",
     "ResponseEvent",
     "ResponseLifecycleEvent",
@@ -56,6 +58,19 @@ class ResponseSearchResult(ChatObject):
     source: Optional[str]
 
 
+class ResponseCost(ChatObject):
+    """``usage.cost`` of a Perplexity agent run, in ``currency`` (USD)."""
+
+    __slots__ = ()
+    currency: Optional[str]
+    input_cost: Optional[float]
+    output_cost: Optional[float]
+    total_cost: Optional[float]
+    cache_creation_cost: Optional[float]
+    cache_read_cost: Optional[float]
+    tool_calls_cost: Optional[float]
+
+
 class ResponseUsage(ChatObject):
     """Token counts; on Perplexity also ``cost`` (USD) and ``tool_calls_details``."""
 
@@ -66,7 +81,7 @@ class ResponseUsage(ChatObject):
     input_tokens_details: Optional[ChatObject]
     output_tokens_details: Optional[ChatObject]
     tool_calls_details: Optional[ChatObject]
-    cost: Optional[ChatObject] = _field("cost", ChatObject)
+    cost: Optional[ResponseCost] = _field("cost", ResponseCost)
 
 
 class OutputItem(ChatObject):
@@ -88,6 +103,12 @@ class OutputItem(ChatObject):
     queries: Optional[List[str]]
     results: Optional[List[ResponseSearchResult]] = _field("results", ResponseSearchResult, many=True)
     contents: Optional[List[ChatObject]]
+    summary: Optional[List[ChatObject]]
+    encrypted_content: Optional[str]
+    output: Any
+    error: Any
+    server_label: Optional[str]
+    tools: Optional[List[ChatObject]]
 
 
 class Response(ChatObject):
@@ -106,6 +127,21 @@ class Response(ChatObject):
     background: Optional[bool]
     output: Optional[List[OutputItem]] = _field("output", OutputItem, many=True)
     usage: Optional[ResponseUsage] = _field("usage", ResponseUsage)
+    instructions: Any
+    metadata: Optional[ChatObject]
+    previous_response_id: Optional[str]
+    max_output_tokens: Optional[int]
+    parallel_tool_calls: Optional[bool]
+    reasoning: Optional[ChatObject]
+    service_tier: Optional[str]
+    store: Optional[bool]
+    temperature: Optional[float]
+    text: Optional[ChatObject]
+    tool_choice: Any
+    tools: Optional[List[ChatObject]]
+    top_p: Optional[float]
+    truncation: Optional[str]
+    user: Optional[str]
 
     @property
     def output_text(self) -> str:

@@ -120,6 +120,13 @@ class ResponseResult:
         "usage",
         "warnings",
     )
+    done: bool
+    events: int
+    output_text: str
+    replayed: int
+    resumes: int
+    salvaged: bool
+    status: str
 
     def __init__(self) -> None:
         self.status = "in_progress"
@@ -269,6 +276,8 @@ class ResponseAccumulator:
     Args:
         on_text: called with each piece of the answer (``response.output_text.delta``).
     """
+
+    received: ResponseResult
 
     def __init__(self, on_text: Optional[TextListener] = None) -> None:
         #: The result being filled in (the decoder adds ``malformed``, ``ignored``, ...).

@@ -80,6 +80,9 @@ class ResponseDecoder(EventDecoder["ResponseEvent"]):
     Not thread-safe.
     """
 
+    parser: SSEParser[ServerSentEvent]
+    done: bool
+
     def __init__(
         self,
         *,

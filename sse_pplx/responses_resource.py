@@ -22,6 +22,7 @@ from later.  Failed, cancelled and cut-short runs raise typed errors carrying ``
 from __future__ import annotations
 
 import json
+from typing import overload
 
 from ._exchange import NOT_GIVEN, Timeout
 from ._faces import AsyncFace, StreamState, SyncFace
@@ -37,14 +38,16 @@ from .transport import Response as HTTPResponse
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Any, AsyncIterator, Callable, Dict, Iterator, List, Mapping, Optional
+    from typing import Any, AsyncIterator, Callable, Coroutine, Dict, Iterator, List, Literal, Mapping, Optional, Union
 
     from ._exchange import ResponseCore
     from ._flows import Flow
     from ._http import Request
     from .response_events import ResponseEvent, SearchActivityEvent
 
-__all__ = ["AGENT_TIMEOUT", "AsyncResponseStream", "ResponseStream", "Responses"]
+    TimeoutArg = Union[None, float, Timeout]
+
+__all__ = ["AGENT_TIMEOUT", "AsyncResponseStream", "AsyncResponses", "ResponseStream", "Responses"]
 
 #: The budget of a response stream when the client's timeout was left at its default: agent
 #: runs take minutes (§10.13), so an idle timeout of 5 minutes within an hour's deadline.
@@ -57,32 +60,22 @@ MAX_RESUME_BACKOFF = 30.0
 MAX_RESUMES = 5
 
 
-class Responses:
-    """``client.responses``: one body for the sync and the async client."""
+class _ResponsesBase:
+    """What both faces of ``client.responses`` share: the requests, and the flows that send them."""
 
     def __init__(self, client: Any) -> None:
+        """The resource of ``client`` (made by the client on first use of ``client.responses``)."""
         self._client = client
 
-    def create(
+    def _create(
         self,
-        *,
-        stream: bool = False,
-        extra_headers: Optional[Mapping[str, str]] = None,
-        extra_query: Optional[Mapping[str, Any]] = None,
-        extra_body: Optional[Mapping[str, Any]] = None,
-        timeout: Any = NOT_GIVEN,
-        **params: Any,
+        stream: bool,
+        extra_headers: Optional[Mapping[str, str]],
+        extra_query: Optional[Mapping[str, Any]],
+        extra_body: Optional[Mapping[str, Any]],
+        timeout: TimeoutArg,
+        params: Dict[str, Any],
     ) -> Any:
-        """Create a response (Perplexity: an agent run): a :class:`ResponseStream`
-        (``AsyncResponseStream``) with ``stream=True``, else the final ``Response`` object;
-        from ``AsyncClient``, an awaitable of either.
-
-        Every other keyword goes into the JSON body as given: Perplexity's ``preset``,
-        ``model``, ``models``, ``input`` (a string or a list of message items),
-        ``instructions``, ``tools``, ``max_output_tokens``, ``response_format``,
-        ``stream_options``, ``background``, ...; OpenAI's ``model``, ``input``, ``text``,
-        ``reasoning``, ...  ``extra_body`` is merged in last.
-        """
         client = self._client
         body = dict(params)
         body["stream"] = bool(stream)
@@ -93,19 +86,15 @@ class Responses:
         background = bool(body.get("background"))
         return client._run(self._open(request, self._budget(budget, timeout), stream, background))
 
-    def retrieve(
+    def _retrieve(
         self,
         response_id: str,
-        *,
-        stream: bool = False,
-        starting_after: Optional[int] = None,
-        extra_headers: Optional[Mapping[str, str]] = None,
-        extra_query: Optional[Mapping[str, Any]] = None,
-        timeout: Any = NOT_GIVEN,
+        stream: bool,
+        starting_after: Optional[int],
+        extra_headers: Optional[Mapping[str, str]],
+        extra_query: Optional[Mapping[str, Any]],
+        timeout: TimeoutArg,
     ) -> Any:
-        """The response ``response_id`` (``GET .../{id}``); with ``stream=True`` its event stream
-        again, after ``starting_after`` (a sequence number), as a :class:`ResponseStream` that
-        resumes by itself if it breaks."""
         client = self._client
         request, budget = self._retrieve_request(
             response_id, stream, starting_after, extra_headers, extra_query, timeout
@@ -114,14 +103,7 @@ class Responses:
             self._open(request, self._budget(budget, timeout), stream, True, response_id, starting_after)
         )
 
-    def cancel(
-        self,
-        response_id: str,
-        *,
-        extra_headers: Optional[Mapping[str, str]] = None,
-        timeout: Any = NOT_GIVEN,
-    ) -> Any:
-        """Cancel a background run (``POST .../{id}/cancel``): the JSON answer as a ``Response`` view."""
+    def _cancel(self, response_id: str, extra_headers: Optional[Mapping[str, str]], timeout: TimeoutArg) -> Any:
         client = self._client
         request, budget = client._build_request(
             f"{client._responses_path}/{_quoted(response_id)}/cancel", {}, None, stream=False,
@@ -131,7 +113,7 @@ class Responses:
 
     # -- the flows ------------------------------------------------------------------
 
-    def _budget(self, budget: Timeout, timeout: Any) -> Timeout:
+    def _budget(self, budget: Timeout, timeout: TimeoutArg) -> Timeout:
         """An agent run's budget unless the caller or the client chose one."""
         client = self._client
         if timeout is NOT_GIVEN and client.timeout == type(client)._default_timeout:
@@ -199,6 +181,211 @@ def _quoted(response_id: str) -> str:
     return quote(response_id, safe="")
 
 
+class Responses(_ResponsesBase):
+    """``client.responses`` of a :class:`~sse_pplx.client.Client`."""
+
+    @overload
+    def create(
+        self,
+        *,
+        stream: Literal[False] = False,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, Any]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+        **params: Any,
+    ) -> Response: ...
+    @overload
+    def create(
+        self,
+        *,
+        stream: Literal[True],
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, Any]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+        **params: Any,
+    ) -> ResponseStream: ...
+    @overload
+    def create(
+        self,
+        *,
+        stream: bool,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, Any]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+        **params: Any,
+    ) -> Union[Response, ResponseStream]: ...
+    def create(
+        self, *, stream: bool = False, extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, Any]] = None, extra_body: Optional[Mapping[str, Any]] = None,
+        timeout: TimeoutArg = NOT_GIVEN, **params: Any,
+    ) -> Union[Response, ResponseStream]:  # fmt: skip
+        """Create a response (Perplexity: an agent run): a :class:`ResponseStream` with ``stream=True``, else the final
+        :class:`~sse_pplx.response_events.Response`.
+
+        Every other keyword goes into the JSON body as given: Perplexity's ``preset``,
+        ``model``, ``models``, ``input`` (a string or a list of message items),
+        ``instructions``, ``tools``, ``max_output_tokens``, ``response_format``,
+        ``stream_options``, ``background``, ...; OpenAI's ``model``, ``input``, ``text``,
+        ``reasoning``, ...  ``extra_body`` is merged in last.
+        """
+        return self._create(stream, extra_headers, extra_query, extra_body, timeout, params)  # type: ignore[no-any-return]
+
+    @overload
+    def retrieve(
+        self,
+        response_id: str,
+        *,
+        stream: Literal[False] = False,
+        starting_after: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, Any]] = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> Response: ...
+    @overload
+    def retrieve(
+        self,
+        response_id: str,
+        *,
+        stream: Literal[True],
+        starting_after: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, Any]] = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> ResponseStream: ...
+    @overload
+    def retrieve(
+        self,
+        response_id: str,
+        *,
+        stream: bool,
+        starting_after: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, Any]] = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> Union[Response, ResponseStream]: ...
+    def retrieve(
+        self, response_id: str, *, stream: bool = False, starting_after: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None, extra_query: Optional[Mapping[str, Any]] = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> Union[Response, ResponseStream]:  # fmt: skip
+        """The response ``response_id`` (``GET .../{id}``); with ``stream=True`` its event stream
+        again, after ``starting_after`` (a sequence number), as a :class:`ResponseStream` that resumes
+        by itself if it breaks."""
+        return self._retrieve(response_id, stream, starting_after, extra_headers, extra_query, timeout)  # type: ignore[no-any-return]
+
+    def cancel(
+        self, response_id: str, *, extra_headers: Optional[Mapping[str, str]] = None, timeout: TimeoutArg = NOT_GIVEN
+    ) -> Response:
+        """Cancel a background run (``POST .../{id}/cancel``): the JSON answer as a ``Response``."""
+        return self._cancel(response_id, extra_headers, timeout)  # type: ignore[no-any-return]
+
+
+class AsyncResponses(_ResponsesBase):
+    """``client.responses`` of an :class:`~sse_pplx.client.AsyncClient`: ``await create(...)``."""
+
+    @overload
+    def create(
+        self,
+        *,
+        stream: Literal[False] = False,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, Any]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+        **params: Any,
+    ) -> Coroutine[Any, Any, Response]: ...
+    @overload
+    def create(
+        self,
+        *,
+        stream: Literal[True],
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, Any]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+        **params: Any,
+    ) -> Coroutine[Any, Any, AsyncResponseStream]: ...
+    @overload
+    def create(
+        self,
+        *,
+        stream: bool,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, Any]] = None,
+        extra_body: Optional[Mapping[str, Any]] = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+        **params: Any,
+    ) -> Coroutine[Any, Any, Union[Response, AsyncResponseStream]]: ...
+    def create(
+        self, *, stream: bool = False, extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, Any]] = None, extra_body: Optional[Mapping[str, Any]] = None,
+        timeout: TimeoutArg = NOT_GIVEN, **params: Any,
+    ) -> Coroutine[Any, Any, Union[Response, AsyncResponseStream]]:  # fmt: skip
+        """Create a response (Perplexity: an agent run): a coroutine whose value is an :class:`AsyncResponseStream` with
+        ``stream=True``, else the final :class:`~sse_pplx.response_events.Response`.
+
+        Every other keyword goes into the JSON body as given: Perplexity's ``preset``,
+        ``model``, ``models``, ``input`` (a string or a list of message items),
+        ``instructions``, ``tools``, ``max_output_tokens``, ``response_format``,
+        ``stream_options``, ``background``, ...; OpenAI's ``model``, ``input``, ``text``,
+        ``reasoning``, ...  ``extra_body`` is merged in last.
+        """
+        return self._create(stream, extra_headers, extra_query, extra_body, timeout, params)  # type: ignore[no-any-return]
+
+    @overload
+    def retrieve(
+        self,
+        response_id: str,
+        *,
+        stream: Literal[False] = False,
+        starting_after: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, Any]] = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> Coroutine[Any, Any, Response]: ...
+    @overload
+    def retrieve(
+        self,
+        response_id: str,
+        *,
+        stream: Literal[True],
+        starting_after: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, Any]] = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> Coroutine[Any, Any, AsyncResponseStream]: ...
+    @overload
+    def retrieve(
+        self,
+        response_id: str,
+        *,
+        stream: bool,
+        starting_after: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, Any]] = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> Coroutine[Any, Any, Union[Response, AsyncResponseStream]]: ...
+    def retrieve(
+        self, response_id: str, *, stream: bool = False, starting_after: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None, extra_query: Optional[Mapping[str, Any]] = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> Coroutine[Any, Any, Union[Response, AsyncResponseStream]]:  # fmt: skip
+        """The response ``response_id`` (``GET .../{id}``), as a coroutine to await; with
+        ``stream=True`` its event stream again, after ``starting_after`` (a sequence number),
+        as a :class:`AsyncResponseStream` that resumes by itself if it breaks."""
+        return self._retrieve(response_id, stream, starting_after, extra_headers, extra_query, timeout)  # type: ignore[no-any-return]
+
+    def cancel(
+        self, response_id: str, *, extra_headers: Optional[Mapping[str, str]] = None, timeout: TimeoutArg = NOT_GIVEN
+    ) -> Coroutine[Any, Any, Response]:
+        """Cancel a background run (``POST .../{id}/cancel``): the JSON answer as a ``Response``,
+        as a coroutine to await."""
+        return self._cancel(response_id, extra_headers, timeout)  # type: ignore[no-any-return]
+
+
 def _response_body(response: ResponseCore, raw: bytes, attempts: int) -> Response:
     """A non-streamed answer: the JSON response object; a failed or cancelled one raises."""
     body = json_object(response, raw, attempts)
@@ -236,7 +423,7 @@ class _ResponseStreamState(StreamState[ResponseResult]):
 
     def __init__(
         self,
-        resource: Responses,
+        resource: _ResponsesBase,
         response: ResponseCore,
         decoder: ResponseDecoder,
         attempts: int,
@@ -409,6 +596,7 @@ class ResponseStream(_ResponseStreamState, SyncFace["ResponseEvent", ResponseRes
     response: HTTPResponse
 
     def __init__(self, *args: Any) -> None:
+        """Made by ``client.responses.create(stream=True)`` or ``retrieve(..., stream=True)``, not by hand."""
         super().__init__(*args)
         self._start()
 
@@ -434,6 +622,7 @@ class AsyncResponseStream(_ResponseStreamState, AsyncFace["ResponseEvent", Respo
     response: AsyncResponse
 
     def __init__(self, *args: Any) -> None:
+        """Made by ``await client.responses.create(stream=True)`` (or ``retrieve``), not by hand."""
         super().__init__(*args)
         self._start()
 

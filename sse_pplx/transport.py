@@ -138,6 +138,7 @@ class BlockingDriver:
         }
 
     def run(self, flow: Flow[_T]) -> _T:
+        """Run ``flow`` to its end, blocking; its return value."""
         step = FlowStep(flow)
         operation = step.send(None)
         while operation is not None:
@@ -145,6 +146,7 @@ class BlockingDriver:
         return step.result  # type: ignore[no-any-return]
 
     def iterate(self, flow: Flow[Any]) -> Iterator[Any]:
+        """Run ``flow``, yielding the items of each ``Emit`` as they come."""
         step = FlowStep(flow)
         try:
             operation = step.send(None)
@@ -269,6 +271,7 @@ class AsyncioDriver:
         }
 
     async def run(self, flow: Flow[_T]) -> _T:
+        """Run ``flow`` to its end on the running event loop; its return value."""
         step = FlowStep(flow)
         operation = step.send(None)
         while operation is not None:
@@ -276,6 +279,7 @@ class AsyncioDriver:
         return step.result  # type: ignore[no-any-return]
 
     async def iterate(self, flow: Flow[Any]) -> AsyncIterator[Any]:
+        """Run ``flow``, yielding the items of each ``Emit`` as they come."""
         step = FlowStep(flow)
         try:
             operation = step.send(None)
@@ -463,6 +467,8 @@ class Transport:
     ``ca_bundle``, ``proxy``, ``trust_env``, ``max_redirects``, ``keep_alive``.
     """
 
+    core: TransportCore[Response]
+
     driver = BLOCKING
 
     def __init__(self, **options: Any) -> None:
@@ -492,6 +498,8 @@ class Transport:
 class AsyncTransport:
     """The asyncio face of :class:`Transport` (same options, same decisions)."""
 
+    core: TransportCore[AsyncResponse]
+
     driver = ASYNCIO
 
     def __init__(self, **options: Any) -> None:
@@ -506,6 +514,7 @@ class AsyncTransport:
         self.core.close()
 
     def close(self) -> None:
+        """Close idle kept-alive connections."""
         self.core.close()
 
     async def __aenter__(self) -> AsyncTransport:

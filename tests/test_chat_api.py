@@ -14,13 +14,14 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from typing import Any, Iterator, List
+from typing import Any, Dict, Iterator, List
 
 import pytest
 
 import sse_pplx
 from conformance import examples as ex
 from sse_pplx import APIErrorEvent, IncompleteStreamError, ServerSentEvent, StreamDecodeError
+from sse_pplx.types import ChatCompletionChunk, Delta, Message
 from tests import chat_streams as cs
 from tests.chat_streams import (
     EOLS,
@@ -98,10 +99,15 @@ def test_chunk_attribute_access_like_the_sdks() -> None:
     assert final.usage.cost.request_cost == 0.005
     assert first.citations == ex.E2_CITATIONS
     assert final.search_results[1].date is None and final.search_results[0].title == "How tides work"
-    # absent fields read as None
+    # absent declared fields read as None; a choice's absent message as an empty one (never None)
     assert first.search_results is None and first.images is None and first.related_questions is None
-    assert choice.message is None and choice.delta.tool_calls is None and choice.logprobs is None
-    assert first.no_such_field is None
+    assert first.system_fingerprint is None and first.service_tier is None  # declared by openai's model
+    assert choice.delta.tool_calls is None and choice.logprobs is None
+    assert type(choice.message) is Message and choice.message.to_dict() == {} and choice.message.content is None
+    # a name that is neither a field nor a key sent is not an attribute (a typo fails at once)
+    with pytest.raises(AttributeError, match="choises"):
+        first.choises  # noqa: B018
+    assert not hasattr(first, "anything") and not hasattr(choice.delta, "contnet")
 
 
 def test_cumulative_message_and_chunk_without_choices() -> None:
@@ -160,7 +166,7 @@ def test_chunks_are_read_only_and_to_dict_is_a_copy() -> None:
     d = c.to_dict()
     d["id"] = "changed"
     d["added"] = 1
-    assert c.id == "req-1" and c.added is None
+    assert c.id == "req-1" and "added" not in c and not hasattr(c, "added")
     with pytest.raises(TypeError):
         c["id"] = "x"  # type: ignore[index]
 
@@ -175,7 +181,56 @@ def test_the_sdks_dump_methods_give_the_json() -> None:
     assert "\n" not in c.model_dump_json() and "é" in c.model_dump_json()
     assert c.to_json() == json.dumps(payload, ensure_ascii=False, indent=2)
     with pytest.raises(TypeError):
-        c.model_dump(exclude_none=True)  # type: ignore[call-arg]  # an option we do not have is not ignored
+        c.model_dump(exclude_unset=True)  # type: ignore[call-arg]  # an option we do not have is not ignored
+
+
+def test_pydantic_methods_we_lack_are_attribute_errors_not_none() -> None:
+    """``chunk.model_copy()`` used to fail with "'NoneType' object is not callable"; ``hasattr``
+    must answer False for what the object cannot do, as for a typo."""
+    c = ChatCompletionChunk({"id": "r", "choices": [{"index": 0, "delta": {"content": "x"}}]})
+    for name in ("model_copy", "dict", "json", "copy", "model_fields", "choises", "parse_obj"):
+        assert not hasattr(c, name), name
+        with pytest.raises(AttributeError, match=name):
+            getattr(c, name)()
+    # a key the server sent that no model declares is still an attribute
+    assert ChatCompletionChunk({"obfuscation": "abc"}).obfuscation == "abc"
+
+
+def test_dict_of_a_chunk_is_its_fields() -> None:
+    c = ChatCompletionChunk({"id": "r", "choices": [{"index": 0, "delta": {"content": "x"}}], "created": 1})
+    d = dict(c)
+    assert set(d) == {"id", "choices", "created"} and d["id"] == "r" and d["created"] == 1
+    assert d["choices"][0].delta.content == "x"  # values wrapped as by obj[key]
+
+
+def test_to_dict_exclude_none_drops_nulls_at_any_depth() -> None:
+    payload = {
+        "id": "r",
+        "model": None,
+        "choices": [{"index": 0, "delta": {"content": "x", "role": None}, "finish_reason": None}],
+        "usage": {"total_tokens": 3, "cost": None},
+        "citations": [None, "u"],
+    }
+    c = ChatCompletionChunk(payload)
+    assert c.to_dict() == payload  # by default, exactly what was sent
+    expected = {"id": "r", "choices": [{"index": 0, "delta": {"content": "x"}}], "usage": {"total_tokens": 3}}
+    expected["citations"] = [None, "u"]  # list items are kept, as pydantic's exclude_none does
+    assert c.to_dict(exclude_none=True) == expected == c.model_dump(exclude_none=True)
+    assert json.loads(c.to_json(exclude_none=True)) == expected
+    assert json.loads(c.model_dump_json(exclude_none=True)) == expected
+    assert payload["model"] is None and payload["choices"][0]["delta"]["role"] is None  # the JSON is not touched
+
+
+@pytest.mark.parametrize("choice", [{"index": 0}, {"delta": None}, {"delta": "text"}, {"delta": [1]}])
+def test_an_absent_or_broken_delta_reads_as_an_empty_one(choice: Dict[str, Any]) -> None:
+    """openai types ``choices[i].delta`` as always present: so is it here, so that
+    ``chunk.choices[0].delta.content or ""`` type-checks and never fails."""
+    c = ChatCompletionChunk({"choices": [choice]})
+    delta, message = c.choices[0].delta, c.choices[0].message
+    assert type(delta) is Delta and type(message) is Message
+    assert delta.content is None and message.content is None and delta.to_dict() == {}
+    assert (delta.content or "") == ""
+    assert c.to_dict() == {"choices": [choice]}  # the raw value stays reachable
 
 
 def test_no_pydantic() -> None:

@@ -303,8 +303,8 @@ def test_what_wrong_types_read_as() -> None:
     by_payload = dict(zip(WRONG_TYPES, chunks))
     assert by_payload['{"choices": 5}'].choices == []
     assert [type(c) for c in by_payload['{"choices": [5, "x", null, [1]]}'].choices] == []
-    assert by_payload['{"choices": [{"delta": [1, 2]}]}'].choices[0].delta is None
-    assert by_payload['{"choices": [{"delta": "text"}]}'].choices[0].delta is None
+    assert by_payload['{"choices": [{"delta": [1, 2]}]}'].choices[0].delta.to_dict() == {}  # an empty delta, never None
+    assert by_payload['{"choices": [{"delta": "text"}]}'].choices[0].delta.to_dict() == {}
     assert by_payload['{"choices": [{"delta": "text"}]}'].choices[0]["delta"] == "text"  # still there
     assert by_payload['{"choices": [{"delta": {"content": 5}}]}'].choices[0].delta.content == 5  # not checked
     assert by_payload['{"usage": "abc"}'].usage is None

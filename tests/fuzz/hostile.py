@@ -37,10 +37,11 @@ Chat layer -- :func:`check_chat` (``collect_chat``, ``iter_chat_chunks``, ``iter
   ``search_results`` a list of ``SearchResult``, ``images`` of ``Image``, ``tool_calls`` of
   ``ToolCall``; ``usage`` a ``Usage`` or None; ``to_dict()`` and ``to_completion()`` work.
 * every chunk object (and everything reachable from it and from the result): reading any
-  attribute, ``obj[key]``, ``get``, ``in``, ``to_dict()`` never raises; a field typed as an
-  object (``delta``, ``message``, ``usage``, ``function``, ``cost``) reads as its class or
-  None, a field typed as a list of objects (``choices``, ``tool_calls``,
-  ``search_results``, ``images``) as a list of its class (or None; ``choices`` ``[]``), so
+  declared field or any key sent, ``obj[key]``, ``get``, ``in``, ``to_dict()`` never raises,
+  and a name that is neither is not an attribute; a field typed as an object (``delta``,
+  ``message``, ``usage``, ``function``, ``cost``) reads as its class or None (``delta`` and
+  ``message`` as an empty one), a field typed as a list of objects (``choices``,
+  ``tool_calls``, ``search_results``, ``images``) as a list of its class (or None; ``choices`` ``[]``), so
   ``chunk.choices[0].delta.content`` never raises on a chunk that has a choice
   (chat_objects' module docstring).
 * callbacks get what they are documented to get (str; a list of ``SearchResult``).
@@ -81,6 +82,7 @@ from sse_pplx.chat_objects import (
     ChatCompletionChunk,
     ChatObject,
     Choice,
+    Cost,
     Delta,
     Function,
     Image,
@@ -368,7 +370,7 @@ OBJECT_FIELDS: Dict[type, Dict[str, type]] = {
     ChatCompletionChunk: {"usage": Usage},
     ChatCompletion: {"usage": Usage},
     ToolCall: {"function": Function},
-    Usage: {"cost": ChatObject},
+    Usage: {"cost": Cost},
 }
 #: Fields typed as a list of objects: a list of that class, or None (choices: always a list).
 LIST_FIELDS: Dict[type, Dict[str, type]] = {
@@ -422,8 +424,10 @@ def walk_object(root: Any, budget: int = 400) -> int:
                 stack.extend(value)
             for name in SCALAR_FIELDS.get(cls, ()):
                 getattr(obj, name)
-            if "no_such_field_x" not in obj and obj.no_such_field_x is not None:
-                raise Violation("an absent field does not read as None")
+            for name in cls._fields:  # every declared field reads, whatever was sent
+                getattr(obj, name)
+            if "no_such_field_x" not in obj and hasattr(obj, "no_such_field_x"):
+                raise Violation("a name that is neither a field nor a key reads as an attribute")
             for key in list(obj):
                 if type(key) is not str:
                     raise Violation(f"a key that is not a str: {key!r:.100}")
