@@ -257,7 +257,7 @@ def test_an_api_error_is_one_line_and_exit_1() -> None:
         debug = _run("hi", "--debug", env=_env(PERPLEXITY_API_KEY="pplx-wrong", PERPLEXITY_BASE_URL=server.url))
     assert proc.returncode == 1
     assert proc.stdout == ""
-    assert proc.stderr.splitlines() == ["error: AuthenticationError: Error code: 401 - Invalid API key (code 401)"]
+    assert proc.stderr.splitlines() == ["error: AuthenticationError: Error code: 401 - Invalid API key"]
     assert "pplx-wrong" not in proc.stderr + debug.stderr
     assert debug.returncode == 1
     assert "Traceback" in debug.stderr and "AuthenticationError" in debug.stderr
