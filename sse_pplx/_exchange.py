@@ -50,7 +50,7 @@ from ._http import (
     proxy_for,
 )
 from ._media_type import extract_media_type
-from .errors import APIConnectionError, APITimeoutError, UsageError
+from .errors import APIConnectionError, APITimeoutError, InvalidJSONError, UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
@@ -505,6 +505,21 @@ class ResponseCore:
             return self.content.decode(self.charset or "utf-8", "replace")
         except LookupError:
             return self.content.decode("utf-8", "replace")
+
+    def json(self) -> Any:
+        """The body read by ``read()`` (for an error response: the start of its body the error
+        read, up to 1 MiB) decoded as JSON, like httpx's ``Response.json()``.
+
+        Raises:
+            InvalidJSONError: the body is not JSON (a ``ValueError``, like httpx's
+                ``json.JSONDecodeError``).
+        """
+        import json
+
+        try:
+            return json.loads(self.content)
+        except (ValueError, RecursionError) as exc:
+            raise InvalidJSONError(self.text, str(exc), "the response body") from exc
 
     @property
     def is_closed(self) -> bool:

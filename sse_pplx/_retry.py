@@ -128,9 +128,9 @@ def _retry_delay(retries_done: int, headers: Any) -> Optional[float]:
 def status_error(response: Any, raw: Union[bytes, BaseException, None], attempts: int) -> APIStatusError:
     """The SDK-named exception for an error status, with the body parsed and summarised."""
     status = response.status_code
-    body, summary = parse_error_body(status, response.reason, response.content_type, raw)
+    body, message = parse_error_body(status, response.reason, response.content_type, raw)
     kind = STATUS_ERRORS.get(status) or (InternalServerError if status >= 500 else APIStatusError)
-    error = kind(f"Error code: {status} - {summary}", response=response, body=body, attempts=attempts)
+    error = kind(message, response=response, body=body, attempts=attempts)
     error.retry_after = retry_after(response.headers)
     return error
 
@@ -144,6 +144,7 @@ def read_error_body(response: ResponseCore, secret: Optional[str] = None) -> Flo
         return exc
     if secret:
         raw = raw.replace(secret.encode("utf-8"), b"[REDACTED]")
+        response.content = raw  # what exc.response.text / .json() give: redacted too
     return raw
 
 

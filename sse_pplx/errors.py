@@ -25,14 +25,16 @@ carries what had arrived, as ``events`` (parser level) and ``partial`` (the chat
 layer's :class:`~sse_pplx.chat.ChatResult` so far: text, citations, usage, ...).
 
 Tree (the ``API*`` names are the official openai / perplexityai SDKs' own, so
-``except APIConnectionError`` retry loops written for them keep working)::
+``except APIConnectionError`` retry loops written for them keep working; their roots
+``OpenAIError`` and ``PerplexityError`` are other names of ``SSEError``)::
 
-    SSEError
+    SSEError (= OpenAIError = PerplexityError)
     ├── ProtocolError                the peer sent something we refuse
     │   ├── LimitExceeded            a line or an event outgrew its configured limit
     │   └── StreamDecodeError        strict mode: a data payload that is not JSON
     ├── UsageError (ValueError)      the caller misused the API
     │   └── ParserTerminated         feed() after close() or after a fatal error
+    ├── InvalidJSONError (ValueError)  event.json() / response.json() on data that is not JSON
     └── APIError                     the API (or the stream carrying it) failed
         ├── APIErrorEvent            an error reported inside a 200 stream
         ├── APIResponseValidationError   a 200 that is not what was asked for
@@ -80,11 +82,14 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [  # in the order of the tree above
     "SSEError",
+    "OpenAIError",
+    "PerplexityError",
     "ProtocolError",
     "LimitExceeded",
     "StreamDecodeError",
     "UsageError",
     "ParserTerminated",
+    "InvalidJSONError",
     "APIError",
     "APIErrorEvent",
     "APIResponseValidationError",
@@ -105,6 +110,13 @@ __all__ = [  # in the order of the tree above
 
 class SSEError(Exception):
     """Base class of every exception raised by sse_pplx."""
+
+
+#: The openai SDK's root exception, by its name: ``except OpenAIError`` code ports with one
+#: import change (it catches every sse_pplx error, as openai's catches every openai one).
+OpenAIError = SSEError
+#: The perplexityai SDK's root exception, by its name (the same class).
+PerplexityError = SSEError
 
 
 class _StreamFailure(SSEError):
@@ -200,13 +212,34 @@ class StreamDecodeError(ProtocolError):
         self.reason = reason
 
 
+class InvalidJSONError(SSEError, ValueError):
+    """``ServerSentEvent.json()`` or a response's ``json()`` was called on data that is not JSON.
+
+    A ``ValueError``, as the ``json.JSONDecodeError`` that httpx-sse's and httpx's ``json()``
+    let through is (so ``except ValueError`` code ports unchanged); that decoder error is its
+    ``__cause__``.
+
+    Attributes:
+        raw: the text that was decoded.
+        reason: what the JSON decoder said.
+    """
+
+    def __init__(self, raw: str, reason: str, what: str = "data") -> None:
+        excerpt = raw if len(raw) <= 200 else raw[:200] + "..."
+        super().__init__(f"{what} is not valid JSON ({reason}): {excerpt!r}")
+        self.raw = raw
+        self.reason = reason
+
+
 class APIError(_StreamFailure):
     """The API, or the stream carrying its answer, failed.
 
     Attributes:
         message: a readable one-line description.
-        body: the error as the server sent it (parsed JSON when it was JSON, else the text), or None.
-        code, type, param: from an ``{"error": {...}}`` body, like the official SDKs.
+        body: the error as the server sent it (parsed JSON when it was JSON, else the text),
+            or None; for a status error, as openai-python has it (see :class:`APIStatusError`).
+        code, type, param: from the error object of the body (``body`` itself, or the
+            ``error`` object of an ``{"error": {...}}`` payload), like the openai SDK.
         partial, events, last_event_id, attempts: what had arrived (see ``ProtocolError``).
     """
 
@@ -222,12 +255,14 @@ class APIError(_StreamFailure):
         super().__init__(message, partial=partial, last_event_id=last_event_id, attempts=attempts)
         self.message = message
         self.body = body
-        error = body.get("error", body) if isinstance(body, dict) else None
-        fields = error if isinstance(error, dict) else {}
+        # openai-python (APIError.__init__): "if is_dict(body): code = body.get("code") ...", on
+        # the body it was given (a status error's is already the error object).
+        error = body.get("error") if isinstance(body, dict) else None
+        fields = error if isinstance(error, dict) else body if isinstance(body, dict) else {}
         code = fields.get("code")
-        # A string or a number (Perplexity sends 401, OpenAI "invalid_api_key"); any other JSON
-        # value (a hostile, deeply nested one included) is not a code.
-        is_code = isinstance(code, (str, int, float)) and not isinstance(code, bool)
+        # A string or a number (Perplexity sends 401, OpenAI "invalid_api_key"), as str() like
+        # openai's; any other JSON value (a hostile, deeply nested one included) is not a code.
+        is_code = isinstance(code, (str, int, float))
         self.code: Optional[str] = str(code) if is_code else None
         self.type: Optional[str] = fields.get("type") if isinstance(fields.get("type"), str) else None
         self.param: Optional[str] = fields.get("param") if isinstance(fields.get("param"), str) else None
@@ -262,9 +297,18 @@ class APIResponseValidationError(APIError):
 class APIStatusError(APIError):
     """The server answered with an error status (4xx or 5xx).
 
+    ``message``, ``body``, ``code``, ``type`` and ``param`` are openai-python's (its
+    ``_make_status_error_from_response``): ``body`` is the body decoded as JSON, else its
+    text stripped (``""`` when empty; None when it could not be read), and of a JSON object
+    with an ``error`` key, that key's value; ``message`` is ``"Error code: 401 - <the error's
+    message>"``, where openai says only ``"Error code: 401"`` (no string ``message`` in the
+    body) with a summary of the body instead (FastAPI ``detail``, an HTML page's title, the
+    first line of a text).
+
     Attributes:
         status_code: the HTTP status.
-        response: the response (``.status_code``, ``.headers``, ``.reason``; its body was read into ``body``).
+        response: the response (``.status_code``, ``.headers``, ``.reason``, ``.url``;
+            ``.content`` / ``.text`` / ``.json()`` give the body it had, up to 1 MiB).
         request_id: the ``x-request-id`` header, if any.
         retry_after: the server's ``retry-after-ms`` / ``Retry-After``, in seconds, if any.
     """
@@ -390,27 +434,48 @@ def _html_summary(text: str) -> str:
 def parse_error_body(
     status_code: int, reason: str, content_type: str, raw: Union[bytes, BaseException, None]
 ) -> Tuple[Any, str]:
-    """The body of an error response, parsed (JSON when it is JSON, else text), and a readable summary of it.
+    """An error response's ``body`` and ``message``, as openai-python makes them (see
+    :class:`APIStatusError`), with a summary where openai's message has none.
+
+    openai-python 3.x, ``_make_status_error_from_response`` and ``_make_status_error``::
+
+        err_msg = f"Error code: {response.status_code}"
+        err_text = response.text.strip(); body = err_text
+        try: body = json.loads(err_text)
+        except Exception: pass
+        else:
+            error = body.get("error", body) if is_mapping(body) else None
+            message = error.get("message") if is_mapping(error) else None
+            if isinstance(message, str) and message: err_msg += f" - {message}"
+        data = body.get("error", body) if is_mapping(body) else body   # the exception's body
 
     Args:
         status_code, reason: the response's status line.
         content_type: its media type (``"text/html"``; parameters may follow).
         raw: the body as read, or the exception reading it raised, or None.
     """
-    if isinstance(raw, BaseException) or not raw:
-        return None, reason or f"HTTP {status_code}"
-    text = raw.decode("utf-8", "replace")
-    stripped = text.strip()
-    if stripped[:1] in ("{", "["):
-        import json
+    prefix = f"Error code: {status_code}"
+    fallback = reason or f"HTTP {status_code}"
+    if isinstance(raw, BaseException) or raw is None:
+        return None, f"{prefix} - {fallback}"
+    stripped = raw.decode("utf-8", "replace").strip()
+    if not stripped:
+        return "", f"{prefix} - {fallback}"
+    import json
 
-        try:
-            body = json.loads(stripped)
-        except ValueError:
-            pass
-        else:
-            return body, error_message(body)
+    try:
+        parsed = json.loads(stripped)
+    except (ValueError, RecursionError):  # (a hostile, deeply nested body stays text)
+        pass
+    else:
+        body = parsed.get("error", parsed) if isinstance(parsed, dict) else parsed
+        error = body if isinstance(parsed, dict) else None
+        message = error.get("message") if isinstance(error, dict) else None
+        if isinstance(message, str) and message:
+            return body, f"{prefix} - {message}"
+        # openai says only "Error code: N" here; a FastAPI detail, an error type or string is said too.
+        summary = error_message(parsed) if isinstance(error, (dict, str)) and error else fallback
+        return body, f"{prefix} - {summary}"
     if "html" in content_type or stripped[:1] == "<":
-        return text, _html_summary(text)
-    first = stripped.splitlines()[0] if stripped else ""
-    return text, first[:300] or (reason or f"HTTP {status_code}")
+        return stripped, f"{prefix} - {_html_summary(stripped)}"
+    return stripped, f"{prefix} - {stripped.splitlines()[0][:300]}"

@@ -87,6 +87,8 @@ __all__ = [
 DEFAULT_MAX_LINE_BYTES = 8 * 1024 * 1024
 DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024
 
+# The events are built with tuple.__new__, their fields in the constructor's order
+# (data, event type, last event ID, retry): see sse_pplx.events.
 _new_tuple = tuple.__new__
 _EVENT = ServerSentEvent
 _COMMENT = Comment
@@ -334,6 +336,28 @@ class SSEParser(LineSplitter, _Yields["_Yielded"]):
         self.truncated = False
         self.incomplete_event = None
 
+    def __repr__(self) -> str:
+        """The state a reconnection or a debugger needs, e.g. ``<SSEParser open last_event_id='7'
+        retry=3000 buffered=12 pending_event=True>``: ``buffered`` counts the bytes of the
+        partial line and of the data lines of the event not yet dispatched; ``pending_event``
+        says whether a block has begun (data, event, id or retry line) without its blank line;
+        after :meth:`close` (or a fatal error until :meth:`reset`) it says ``closed`` /
+        ``truncated=True`` when the stream ended inside an event."""
+        pending = bool(self._data or self._event_type or self._block_retry is not None)
+        pending = pending or self._id_buffer is not self._id_string
+        parts = [
+            "closed" if self._terminated else "open",
+            f"last_event_id={self._id_string!r}",
+            f"retry={self.retry!r}",
+            f"buffered={len(self._partial_line) + self._data_size}",
+            f"pending_event={pending}",
+        ]
+        if self.truncated:
+            parts.append("truncated=True")
+        if self._comments:
+            parts.append("comments=True")
+        return f"<SSEParser {' '.join(parts)}>"
+
     # -- the state machine ------------------------------------------------
 
     def _clear_block(self) -> None:
@@ -357,7 +381,7 @@ class SSEParser(LineSplitter, _Yields["_Yielded"]):
             # empty data lines (max_event_bytes 1 MiB, 5 MiB sent) would take 80 MiB at once.
             raw = _LF.join([_LF.join(data[i : i + _JOIN_SLICE]) for i in range(0, len(data), _JOIN_SLICE)])
         text = _decode_utf8(raw)
-        return _new_tuple(_EVENT, (self._event_type or "message", text, self._id_buffer, self._block_retry))
+        return _new_tuple(_EVENT, (text, self._event_type or "message", self._id_buffer, self._block_retry))
 
     def _batch(self, batch: bytes) -> List[_Yielded]:
         """Interpret one LF-terminated batch of complete lines."""
@@ -372,7 +396,7 @@ class SSEParser(LineSplitter, _Yields["_Yielded"]):
                 self._id_string = last_id = self._id_buffer  # "dispatch the event", step 1
                 kind = self._event_type or "message"
                 self._event_type = ""
-                return [_new_tuple(_EVENT, (kind, _decode_utf8(data[0]), last_id, None))]
+                return [_new_tuple(_EVENT, (_decode_utf8(data[0]), kind, last_id, None))]
             out = []
             self._dispatch(out)
             return out
@@ -414,7 +438,7 @@ class SSEParser(LineSplitter, _Yields["_Yielded"]):
                     text = value.decode()
                 except UnicodeDecodeError:
                     text = value.decode("utf-8", "replace")
-                out = [_new_tuple(_EVENT, ("message", text, self._id_string, None))]
+                out = [_new_tuple(_EVENT, (text, "message", self._id_string, None))]
             else:
                 # Split at b"\n\ndata: "; when no piece holds an LF, every block
                 # was one "data: ..." line and the pieces are their values.  (The
@@ -428,7 +452,7 @@ class SSEParser(LineSplitter, _Yields["_Yielded"]):
                     texts: Iterable[str] = list(map(bytes.decode, values))
                 except UnicodeDecodeError:
                     texts = map(_decode_utf8, values)
-                fields = zip(_repeat("message"), texts, _repeat(self._id_string), _repeat(None))
+                fields = zip(texts, _repeat("message"), _repeat(self._id_string), _repeat(None))
                 out = list(map(_new_tuple, _repeat(_EVENT), fields))
             # (No block of this batch had an id line, and none was pending: the last event ID
             # string is already the buffer, and "dispatch the event" step 1 changes nothing.)
@@ -466,7 +490,7 @@ class SSEParser(LineSplitter, _Yields["_Yielded"]):
                 if block[:6] == _DATA_SP and 10 not in block:
                     # A whole block that is one "data: ..." line: its event at
                     # once (the type is "message", the block had no retry or id).
-                    append(_new_tuple(_EVENT, ("message", _decode_utf8(block[6:]), last_id, None)))
+                    append(_new_tuple(_EVENT, (_decode_utf8(block[6:]), "message", last_id, None)))
                 else:
                     block_of(block, out)
                     last_id = self._id_buffer
@@ -521,7 +545,7 @@ class SSEParser(LineSplitter, _Yields["_Yielded"]):
                 # Its "event: NAME" line came in the previous chunk: the data line, then the
                 # blank line dispatches ("dispatch the event", step 1 included).
                 self._id_string = self._id_buffer
-                out.append(_new_tuple(_EVENT, (self._event_type, _decode_utf8(first[6:]), self._id_string, None)))
+                out.append(_new_tuple(_EVENT, (_decode_utf8(first[6:]), self._event_type, self._id_string, None)))
                 self._event_type = ""
             else:
                 self._block(first, out)
@@ -538,7 +562,7 @@ class SSEParser(LineSplitter, _Yields["_Yielded"]):
         except UnicodeDecodeError:
             types = map(_decode_utf8, names)
             texts = map(_decode_utf8, values)
-        out.extend(map(_new_tuple, _repeat(_EVENT), zip(types, texts, _repeat(self._id_buffer), _repeat(None))))
+        out.extend(map(_new_tuple, _repeat(_EVENT), zip(texts, types, _repeat(self._id_buffer), _repeat(None))))
         self._id_string = self._id_buffer  # "dispatch the event", step 1 (an id line may have been pending)
         if end + 2 < len(batch):
             tail = batch[end + 2 :].split(_LF)

@@ -270,7 +270,7 @@ def test_an_api_error_is_one_line_and_exit_1() -> None:
     assert proc.stdout == ""
     # The request is named (method and URL, after the message), never the key.
     assert proc.stderr.splitlines() == [
-        f"error: AuthenticationError: Error code: 401 - Invalid API key (code 401) [POST {server.url}/chat/completions]"
+        f"error: AuthenticationError: Error code: 401 - Invalid API key [POST {server.url}/chat/completions]"
     ]
     assert "pplx-wrong" not in proc.stderr + debug.stderr
     assert debug.returncode == 1

@@ -325,7 +325,7 @@ async def test_error_status_has_the_sdk_class_and_a_readable_message(mode, statu
         assert message.startswith(f"Error code: {status} - ")
         if body == "json":
             assert f"{HTTPStatus(status).phrase} (injected by conformance.faults)" in message
-            assert error.body["error"]["code"] == status
+            assert error.body["code"] == status  # openai-python's body: the error object
             assert error.code == str(status)
         elif body == "fastapi":
             assert "body.model: field required" in message

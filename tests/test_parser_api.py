@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import copy
+import pickle
+import sys
 from typing import AsyncIterator, Iterator
 
 import pytest
@@ -134,6 +137,68 @@ def test_repr_shows_class_and_values() -> None:
         assert part in text, (part, text)
     text = repr(Comment("ping"))
     assert "Comment" in text and repr("ping") in text
+
+
+def test_events_show_no_tuple_api_beyond_their_fields() -> None:
+    """Issue 15: the tuple they are built as is not the API.  tuple's count/index are hidden, and
+    where tuple-ness shows (unpacking, pickling), the order is the constructor's."""
+    event = ServerSentEvent(data="d", event="e", id="i", retry=5)
+    for item in (event, Comment("c")):
+        for name in ("count", "index"):
+            assert not hasattr(item, name) and name not in dir(item)
+            with pytest.raises(AttributeError, match=name):
+                getattr(item, name)
+    assert "data" in dir(event) and "json" in dir(event) and "text" in dir(Comment("c"))
+    assert tuple(event) == ("d", "e", "i", 5)  # the constructor's order
+    (parsed,) = feed_all_ways(b"event: e\nid: i\nretry: 5\ndata: d\n\n").events
+    assert parsed == event and tuple(parsed) == tuple(event)
+    # Every construction path of the parser (one-line data blocks, named blocks, the general one).
+    body = b"data: a\n\ndata: b\n\nevent: n\ndata: c\n\nevent: n\ndata: d\n\nid: 2\ndata: e\ndata: f\n\n"
+    expected = [("a", "message", "", None), ("b", "message", "", None), ("c", "n", "", None)]
+    expected += [("d", "n", "", None), ("e\nf", "message", "2", None)]
+    assert [tuple(item) for item in feed_all_ways(body).events] == expected
+    for made in (event, parsed, Comment("c")):
+        for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+            assert pickle.loads(pickle.dumps(made, protocol)) == made
+        assert copy.copy(made) == made == copy.deepcopy(made)
+
+
+@pytest.mark.skipif(sys.version_info < (3, 10), reason="match statements: Python 3.10+")
+def test_events_support_positional_match_patterns() -> None:
+    namespace: dict = {}
+    exec(
+        "def kind(item):\n"
+        "    match item:\n"
+        "        case ServerSentEvent(data, 'done'):\n"
+        "            return 'done:' + data\n"
+        "        case ServerSentEvent(data):\n"
+        "            return 'event:' + data\n"
+        "        case Comment(text):\n"
+        "            return 'comment:' + text\n",
+        {"ServerSentEvent": ServerSentEvent, "Comment": Comment},
+        namespace,
+    )
+    kind = namespace["kind"]
+    assert kind(ServerSentEvent(data="x", event="done")) == "done:x"
+    assert kind(ServerSentEvent(data="x")) == "event:x"
+    assert kind(Comment("ping")) == "comment:ping"
+
+
+def test_parser_repr_shows_its_state() -> None:
+    """Issue 15: the state a reconnection or a debugger needs, in the repr."""
+    parser = SSEParser()
+    assert repr(parser) == "<SSEParser open last_event_id='' retry=None buffered=0 pending_event=False>"
+    assert parser.feed(b"id: 7\nretry: 3000\n\ndata: abc\ndata: de") == []
+    # "abc" and its LF (4 bytes) are in the event being received, "data: de" (8) in the partial line.
+    assert repr(parser) == "<SSEParser open last_event_id='7' retry=3000 buffered=12 pending_event=True>"
+    parser.close()
+    assert repr(parser) == (
+        "<SSEParser closed last_event_id='7' retry=3000 buffered=0 pending_event=False truncated=True>"
+    )
+    parser.reset()
+    parser.feed(b"id: 8\n")  # an id line opens a block too
+    assert repr(parser) == "<SSEParser open last_event_id='7' retry=3000 buffered=0 pending_event=True>"
+    assert repr(SSEParser(comments=True)).endswith("pending_event=False comments=True>")
 
 
 # --------------------------------------------------------------------------------------

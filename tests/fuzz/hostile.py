@@ -148,14 +148,14 @@ def _check_text(value: Any, what: str) -> str:
 
 def check_event(event: Any, line_limit: Optional[int], event_limit: Optional[int]) -> None:
     """The guarantees of one ``ServerSentEvent`` (see the module docstring)."""
-    if type(event) is not ServerSentEvent or len(event) != 4:
+    if type(event) is not ServerSentEvent:
         raise Violation(f"not a ServerSentEvent: {event!r:.200}")
-    kind, data, id_, retry = event
+    kind, data, id_, retry = event.event, event.data, event.id, event.retry
     _check_text(kind, "event.event")
     _check_text(data, "event.data")
     _check_text(id_, "event.id")
-    if (kind, data, id_, retry) != (event.event, event.data, event.id, event.retry):
-        raise Violation(f"attributes disagree with the tuple: {event!r:.200}")
+    if event != ServerSentEvent(data=data, event=kind, id=id_, retry=retry):
+        raise Violation(f"not equal to the event built from its fields: {event!r:.200}")
     if not kind or "\r" in kind or "\n" in kind:
         raise Violation(f"bad event type {kind!r:.100}")
     if "\r" in data:
@@ -178,7 +178,7 @@ def check_event(event: Any, line_limit: Optional[int], event_limit: Optional[int
 
 def check_item(item: Any, comments: bool, line_limit: Optional[int], event_limit: Optional[int]) -> None:
     if type(item) is Comment and comments:
-        if len(item) != 1:
+        if item != Comment(item.text):
             raise Violation(f"bad Comment {item!r:.200}")
         text = _check_text(item.text, "comment.text")
         if "\r" in text or "\n" in text:
