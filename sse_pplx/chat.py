@@ -445,7 +445,9 @@ def aiter_chat_chunks(
 
 def collect_chat(chunks: Iterable[bytes], *, strict: bool = False, **options: Any) -> ChatResult:
     """Read a whole chat-completion stream from any iterable of bytes; return its :class:`ChatResult`."""
-    (result,) = drive(_ResultFeed(ChatDecoder(strict=strict, **options)), chunks)  # the feed's one item
+    # the feed's one item; list() first: PyPy's unpacking turns a TypeError raised inside the
+    # generator (a listener's, say) into "cannot unpack non-iterable generator object"
+    (result,) = list(drive(_ResultFeed(ChatDecoder(strict=strict, **options)), chunks))
     return result
 
 

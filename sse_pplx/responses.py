@@ -377,7 +377,9 @@ def collect_response(chunks: Iterable[bytes], **options: Any) -> ResponseResult:
     :class:`~sse_pplx.errors.IncompleteStreamError` (no terminal event), carrying the result
     as ``.partial``; an ``incomplete`` run is returned (``result.incomplete_reason``).
     """
-    (result,) = drive(_ResultFeed(ResponseDecoder(**options)), chunks)
+    # list() first: PyPy's unpacking turns a TypeError raised inside the generator into
+    # "cannot unpack non-iterable generator object" (sse_pplx.chat.collect_chat)
+    (result,) = list(drive(_ResultFeed(ResponseDecoder(**options)), chunks))
     return result
 
 

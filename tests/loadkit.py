@@ -35,7 +35,6 @@ import subprocess
 import sys
 import threading
 import time
-import tracemalloc
 from typing import Any, Dict, Iterator, List, Tuple
 from urllib.parse import parse_qs, urlsplit
 
@@ -258,7 +257,8 @@ class LoadResult:
         """Called once, when every stream has its first chunk: all are open at once."""
         self._opened_at = time.perf_counter()
         self.all_open = True
-        if self.trace != "off" and tracemalloc.is_tracing():
+        if self.trace != "off" and _tracemalloc().is_tracing():
+            tracemalloc = _tracemalloc()
             self.traced_open, peak = tracemalloc.get_traced_memory()
             if self.trace == "open":  # stop here: the rest of the wave runs at full speed
                 self.traced_peak = peak
@@ -332,9 +332,17 @@ def _request(n: int, chunks: int, wave: str, streams: int) -> Dict[str, Any]:
     }
 
 
+def _tracemalloc() -> Any:
+    """The module, imported when a wave traces: CPython has it, PyPy does not (tests/interpreter.py)."""
+    import tracemalloc
+
+    return tracemalloc
+
+
 def _begin(result: LoadResult) -> None:
     gc.collect()
     if result.trace != "off":
+        tracemalloc = _tracemalloc()
         tracemalloc.start()
         result.traced_base = tracemalloc.get_traced_memory()[0]
     result.fds_base = open_fds()
@@ -346,7 +354,8 @@ def _finish(result: LoadResult, started: float) -> None:
     done = time.perf_counter()
     result.wall = done - started
     result.streaming = done - result._opened_at if result.all_open else 0.0
-    if result.trace != "off" and tracemalloc.is_tracing():  # "off" leaves a caller's own tracing alone
+    if result.trace != "off" and _tracemalloc().is_tracing():  # "off" leaves a caller's own tracing alone
+        tracemalloc = _tracemalloc()
         if result.trace == "full":
             result.traced_peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()

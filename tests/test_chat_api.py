@@ -572,6 +572,28 @@ def test_on_content_for_a_plain_stream_gets_every_delta() -> None:
     assert got["content"] == ex.E1_TEXT and got["reasoning"] == ""
 
 
+def _planted(*_: Any) -> None:
+    raise TypeError("planted")
+
+
+@pytest.mark.parametrize("collect", [sse_pplx.collect_chat, sse_pplx.collect_response])
+def test_a_type_error_from_the_source_reaches_the_caller_as_raised(collect: Any) -> None:
+    """Found on PyPy: its unpacking of a generator (``(result,) = drive(...)``) replaced a
+    TypeError raised inside with "cannot unpack non-iterable generator object"."""
+
+    def chunks() -> Iterator[bytes]:
+        yield b"data: {}\n\n"
+        _planted()
+
+    with pytest.raises(TypeError, match=r"^planted$"):
+        collect(chunks())
+
+
+def test_a_type_error_from_a_callback_reaches_the_caller_as_raised() -> None:
+    with pytest.raises(TypeError, match=r"^planted$"):
+        sse_pplx.collect_chat([cs.e1()], on_content=_planted)
+
+
 def test_on_search_results_when_they_arrive() -> None:
     got = _callbacks(cs.e2())
     assert got["search_results"] == [json.loads(ex.E2_PAYLOADS[-1])["search_results"]]

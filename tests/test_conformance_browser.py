@@ -36,6 +36,7 @@ from conformance.browser import (
 )
 from conformance.fixture import Fixture, iter_fixtures, load_fixture
 from conformance.oracle import parse
+from tests.interpreter import once_per_tox_run
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -288,6 +289,7 @@ CHROMIUM_FIXTURES = [
 ]
 
 
+@once_per_tox_run
 @pytest.mark.skipif(
     not os.access(CHROMIUM, os.X_OK),
     reason=f"{CHROMIUM} not installed (Debian: apt-get install chromium); CI machines have no browser unless installed",

@@ -22,6 +22,7 @@ from conformance.adapters import (
 )
 from conformance.fixture import iter_fixtures
 from conformance.runner import RunConfig, run_adapter, run_fixture
+from tests.interpreter import once_per_tox_run
 
 FIXTURES = list(iter_fixtures())
 BY_NAME = {fx.name: fx for fx in FIXTURES}
@@ -299,6 +300,7 @@ NODE = shutil.which("node")
 NODE_PACKAGE = REPO / "conformance" / "node" / "node_modules" / "eventsource-parser" / "package.json"
 
 
+@once_per_tox_run
 @pytest.mark.skipif(
     NODE is None or not NODE_PACKAGE.is_file(), reason="node or the eventsource-parser package is missing"
 )

@@ -33,7 +33,10 @@ The prelude, what the examples may assume:
 
 Also here: every name in ``sse_pplx.__all__`` has a heading in docs/api.md, and
 every relative link in README.md and docs/*.md points at a file that exists
-(and a ``#fragment`` into a Markdown file at one of its headings).
+(and a ``#fragment`` into a Markdown file at one of its headings); README.md, which is also the
+package index's page, links only absolutely, and every link of it under the repository's URL
+(pyproject.toml's ``[project.urls]``) names a file of this checkout, its fragment a heading;
+CHANGELOG.md's newest version is ``sse_pplx.__version__``.
 """
 
 from __future__ import annotations
@@ -380,12 +383,16 @@ _INLINE_LINK = re.compile(r"!?\[(?:[^\[\]]|\[[^\[\]]*\])*\]\(\s*<?([^)\s>]+)>?(?
 _REF_LINK = re.compile(r"^[ \t]{0,3}\[[^\]]+\]:[ \t]*<?(\S+?)>?(?:[ \t]+.*)?$", flags=re.M)
 
 
-def relative_links(path: Path) -> List[str]:
-    """The targets of the file's links that are not URLs (``other.md``, ``../x/#frag``, ``#frag``)."""
+def link_targets(path: Path) -> List[str]:
+    """The targets of the file's links, outside code blocks and code spans."""
     text = path.read_text(encoding="utf-8")
     text = _CODE_SPAN.sub("", _CODE_BLOCK.sub("", text))
-    targets = _INLINE_LINK.findall(text) + _REF_LINK.findall(text)
-    return [t for t in targets if not re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", t)]
+    return _INLINE_LINK.findall(text) + _REF_LINK.findall(text)
+
+
+def relative_links(path: Path) -> List[str]:
+    """The targets of the file's links that are not URLs (``other.md``, ``../x/#frag``, ``#frag``)."""
+    return [t for t in link_targets(path) if not re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", t)]
 
 
 def heading_anchors(path: Path) -> List[str]:
@@ -401,15 +408,88 @@ def heading_anchors(path: Path) -> List[str]:
     return anchors
 
 
+def broken_link(target: str, linked: Path, fragment: str) -> Optional[str]:
+    """Why a link to ``linked`` (and its ``#fragment``) is broken, or None."""
+    if not linked.exists():
+        return target
+    if fragment and linked.suffix == ".md" and fragment not in heading_anchors(linked):
+        return f"{target} (no such heading)"
+    return None
+
+
 @pytest.mark.parametrize("path", doc_files(), ids=rel)
 def test_relative_links_point_at_files_that_exist(path: Path) -> None:
     broken = []
     for target in relative_links(path):
         local, _, fragment = target.partition("#")
         local = local.split("?", 1)[0]
-        linked = (path.parent / local) if local else path
-        if not linked.exists():
-            broken.append(target)
-        elif fragment and linked.suffix == ".md" and fragment not in heading_anchors(linked):
-            broken.append(f"{target} (no such heading)")
+        why = broken_link(target, (path.parent / local) if local else path, fragment)
+        if why:
+            broken.append(why)
     assert not broken, f"{rel(path)} has broken links: {broken}"
+
+
+# README.md is also the package index's project page, where a relative link leads nowhere: its
+# links into the repository are absolute, under the Source URL of pyproject.toml's [project.urls],
+# and each must name a file (blob/main/...) or folder (tree/main/...) of this checkout.
+
+
+def project_urls() -> Dict[str, str]:
+    """pyproject.toml's [project.urls] (read by hand: tomllib is 3.11+ and the suite runs on 3.8)."""
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    table = re.search(r"^\[project\.urls\]\n(.*?)(?=^\[|\Z)", text, flags=re.M | re.S)
+    assert table, "pyproject.toml has no [project.urls] table"
+    return dict(re.findall(r'^(\w+) = "([^"]+)"$', table.group(1), flags=re.M))
+
+
+REPOSITORY = project_urls()["Source"]
+
+
+def test_project_urls_are_the_repository_s() -> None:
+    urls = project_urls()
+    assert sorted(urls) == ["Changelog", "Documentation", "Homepage", "Issues", "Source"]
+    assert REPOSITORY.startswith("https://") and not REPOSITORY.endswith("/")
+    assert all(url == REPOSITORY or url.startswith(REPOSITORY + "/") for url in urls.values()), urls
+    for name in ("Documentation", "Changelog"):  # the pages inside the repository exist here
+        path = checkout_path(urls[name])
+        assert path is not None and path.exists(), f"{name} = {urls[name]} names nothing in the checkout"
+
+
+def checkout_path(url: str) -> Optional[Path]:
+    """The checkout's file or folder that a ``{REPOSITORY}/blob/main/...`` (file) or ``.../tree/main/...``
+    (folder) URL shows, or None for any other URL (the repository's home, its issues)."""
+    match = re.match(re.escape(REPOSITORY) + r"/(blob|tree)/main/([^#?]+)", url)
+    if not match:
+        return None
+    path = ROOT / match.group(2)
+    right_kind = path.is_file() if match.group(1) == "blob" else path.is_dir()
+    return path if right_kind else ROOT / ".missing" / match.group(2)  # a folder under blob/ is broken too
+
+
+def test_readme_links_are_absolute() -> None:
+    relative = relative_links(ROOT / "README.md")
+    assert relative == [], f"README.md links relatively (broken on the package index): {relative}"
+
+
+def test_readme_links_into_the_repository_name_files_of_the_checkout() -> None:
+    into = [t for t in link_targets(ROOT / "README.md") if t.startswith(REPOSITORY)]
+    assert len(into) >= 10, into  # the docs, the kit, the benchmarks, the changelog
+    broken = []
+    for target in into:
+        url, _, fragment = target.partition("#")
+        path = checkout_path(url)
+        if path is None:
+            if url not in (REPOSITORY, REPOSITORY + "/issues"):
+                broken.append(f"{target} (not a blob/main or tree/main URL)")
+            continue
+        why = broken_link(target, path, fragment)
+        if why:
+            broken.append(why)
+    assert not broken, f"README.md has broken links: {broken}"
+
+
+def test_the_changelog_s_newest_version_is_the_package_s() -> None:
+    text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    versions = re.findall(r"^## \[([^\]]+)\]", text, flags=re.M)
+    assert versions and versions[0] == sse_pplx.__version__, versions
+    assert re.search(rf"^\[{re.escape(versions[0])}\]: {re.escape(REPOSITORY)}/", text, flags=re.M)

@@ -34,6 +34,7 @@ from tests.fuzz import hostile
 from tests.fuzz.measure_memory import shapes
 from tests.fuzz.properties import TARGETS
 from tests.fuzz.strategies import nested
+from tests.interpreter import needs_tracemalloc
 
 _SETTINGS: Dict[str, Any] = {"deadline": None, "suppress_health_check": list(HealthCheck), "database": None}
 
@@ -65,6 +66,7 @@ def test_parser_returns_events_or_raises_limit_exceeded(case: Any) -> None:
     TARGETS["parser"][1](case)
 
 
+@needs_tracemalloc
 @settings(max_examples=8, **_SETTINGS)
 @given(TARGETS["parser-memory"][0])
 def test_parser_memory_stays_under_the_bound(case: Any) -> None:
@@ -106,6 +108,7 @@ def test_the_harness_reports_a_bad_event_and_a_bad_error() -> None:
         hostile.check_chat_error(StreamDecodeError("x", 0, "bad"), strict=False)
 
 
+@needs_tracemalloc
 def test_the_harness_reports_memory_over_the_bound(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(hostile, "MEMORY_CONSTANT", 0)
     monkeypatch.setattr(hostile, "MEMORY_PER_CHUNK_BYTE", 1)
@@ -402,6 +405,7 @@ def test_a_cut_off_last_line_past_the_event_limit_is_not_in_the_incomplete_event
     assert parser.truncated and parser.incomplete_event is None
 
 
+@needs_tracemalloc
 def test_an_event_of_many_empty_data_lines_is_joined_in_bounded_memory() -> None:
     """bytes.join takes 80 bytes per piece: an event of 60,000 empty data lines (1 byte each
     against max_event_bytes) peaked at 72x the limit; joined in slices it stays near 11x."""
@@ -414,6 +418,7 @@ def test_an_event_of_many_empty_data_lines_is_joined_in_bounded_memory() -> None
     assert event.data == "\n" * (limit - 1)
 
 
+@needs_tracemalloc
 @pytest.mark.parametrize("name", sorted(shapes()))
 def test_memory_bound_holds_for_the_measured_worst_shapes(name: str) -> None:
     chunks, options = shapes()[name](16384)

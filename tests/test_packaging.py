@@ -31,7 +31,7 @@ TIMEOUT = 300  # a guard against hangs, not an assertion
 
 #: What pyproject.toml's [tool.flit.sdist] include list puts in the sdist, besides the package.
 SDIST_DIRS = ("sse_pplx", "tests", "benchmarks", "docs", "conformance", "fixtures")
-SDIST_FILES = ("pyproject.toml", "README.md", "tox.ini")
+SDIST_FILES = ("pyproject.toml", "README.md", "CHANGELOG.md", "LICENSE", "tox.ini")
 
 #: Never copied from the checkout: tool state, build output, installed Node packages, bytecode,
 #: the Pyodide run's downloaded wheel (tests/pyodide/wheels, git-ignored).
@@ -137,6 +137,11 @@ def test_wheel_metadata_has_no_runtime_dependencies(built: Built) -> None:
     assert metadata["Name"] == "sse_pplx"
     assert metadata["Version"] == version
     assert metadata["Requires-Python"] == ">=3.8"
+    assert metadata["License-Expression"] == "MIT"  # PEP 639: no License classifier beside it
+    assert "LICENSE" in (metadata.get_all("License-File") or [])
+    assert not [c for c in metadata.get_all("Classifier") or [] if c.startswith("License ::")]
+    urls = dict(url.split(", ", 1) for url in metadata.get_all("Project-URL") or [])
+    assert sorted(urls) == ["Changelog", "Documentation", "Homepage", "Issues", "Source"]
     requirements = metadata.get_all("Requires-Dist") or []
     assert requirements, "the extras (test, lint, ...) should be declared"
     outside_extras = [req for req in requirements if not re.search(r";.*\bextra\s*==", req)]

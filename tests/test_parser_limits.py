@@ -13,7 +13,6 @@ streams).
 from __future__ import annotations
 
 import gc
-import tracemalloc
 
 import pytest
 
@@ -28,6 +27,7 @@ from sse_pplx import (
     SSEParser,
 )
 from tests.feeding import expect_raises_all_ways, feed_all_ways
+from tests.interpreter import needs_tracemalloc
 
 LIMIT = 1000
 
@@ -96,6 +96,7 @@ def test_endless_line_raises_once_past_the_limit() -> None:
     assert fed == LIMIT + 100
 
 
+@needs_tracemalloc
 def test_endless_line_in_1kib_chunks_keeps_memory_bounded() -> None:
     """Feeding up to 100x the limit of one endless line in 1 KiB chunks: the parser must
     raise early, and tracemalloc's peak must stay within a few times the limit (the whole
@@ -103,6 +104,8 @@ def test_endless_line_in_1kib_chunks_keeps_memory_bounded() -> None:
     limit = 64 * 1024
     chunk = b"a" * 1024
     parser = SSEParser(max_line_bytes=limit)
+    import tracemalloc  # CPython's: PyPy has no _tracemalloc (tests/interpreter.py)
+
     gc.collect()
     tracemalloc.start()
     try:
@@ -233,11 +236,14 @@ def test_event_with_many_data_lines_over_the_limit_raises() -> None:
     assert raised.value == LIMIT
 
 
+@needs_tracemalloc
 def test_endless_event_raises_and_memory_stays_bounded() -> None:
     """An event that never ends (data lines forever) raises once its buffer passes the
     limit, with bounded memory."""
     limit = 64 * 1024
     parser = SSEParser(max_event_bytes=limit)
+    import tracemalloc  # CPython's: PyPy has no _tracemalloc (tests/interpreter.py)
+
     gc.collect()
     tracemalloc.start()
     try:

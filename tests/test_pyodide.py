@@ -20,6 +20,8 @@ from typing import Dict, List, Tuple
 
 import pytest
 
+from tests.interpreter import SKIP_EXTERNAL_RUNTIMES, once_per_tox_run
+
 ROOT = Path(__file__).resolve().parent.parent
 RUNNER = ROOT / "tests" / "pyodide" / "run.mjs"
 NODE = shutil.which("node")
@@ -39,12 +41,9 @@ SKIP_REASONS = (
 TIMEOUT = 1200.0  # about a minute on an idle machine; CI machines can be much busier
 
 pytestmark = [
-    # It also passes with the 3.8 env's pytest and hypothesis, but Pyodide's Python (3.14) is the
-    # same whichever runs this: once per tox run is enough, and it takes minutes.
-    pytest.mark.skipif(
-        sys.version_info < (3, 9),
-        reason="the Pyodide run does not depend on the host's Python: it runs under tox's py env, not the 3.8 floor",
-    ),
+    # Pyodide's Python (3.14) is the same whichever Python runs this: once per tox run is enough,
+    # and it takes minutes.
+    once_per_tox_run,
     pytest.mark.skipif(NODE is None, reason="node is not on PATH: the Pyodide run needs Node"),
     pytest.mark.skipif(
         not PYODIDE_INSTALLED,
@@ -87,7 +86,7 @@ def _run(command: List[str]) -> Tuple[int, str]:
 # The Pyodide run takes a minute or two, mostly on one core: tests/conftest.py starts it when this
 # test is selected, as soon as collection ends, so that it runs beside the rest of the suite, and the
 # test below only waits for it.
-ENABLED = sys.version_info >= (3, 9) and NODE is not None and PYODIDE_INSTALLED
+ENABLED = not SKIP_EXTERNAL_RUNTIMES and NODE is not None and PYODIDE_INSTALLED
 _background: List[subprocess.Popen] = []
 
 

@@ -50,7 +50,6 @@ Chat layer -- :func:`check_chat` (``collect_chat``, ``iter_chat_chunks``, ``iter
 from __future__ import annotations
 
 import gc
-import tracemalloc
 from collections import Counter
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
@@ -327,6 +326,8 @@ def parser_memory(chunks: Sequence[bytes], options: Mapping[str, Any]) -> Tuple[
     before (the chunks themselves are allocated by the caller, before)."""
     parser: SSEParser[Any] = SSEParser(**options)
     feed = parser.feed
+    import tracemalloc  # CPython's: PyPy has no _tracemalloc (tests/interpreter.py)
+
     gc.collect()
     tracemalloc.start()
     try:
