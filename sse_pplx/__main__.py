@@ -587,6 +587,7 @@ def _without_userinfo(url: str) -> str:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    """Run the command line on ``argv`` (``sys.argv[1:]`` when None); return the exit status."""
     from . import _cli_args
 
     ap = _cli_args.parser(__version__)

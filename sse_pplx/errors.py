@@ -65,7 +65,9 @@ if TYPE_CHECKING:  # pragma: no cover
     class HeadersLike(Protocol):
         """The headers of a response, as an error reads them (``email.message.Message`` fits)."""
 
-        def get(self, name: str, /) -> Optional[str]: ...
+        def get(self, name: str, /) -> Optional[str]:
+            """The header's value (any case of its name), or None when it is absent."""
+            ...
 
     class ResponseLike(Protocol):
         """The HTTP response an error carries (``sse_pplx.transport.Response`` fits)."""

@@ -147,8 +147,8 @@ class ResponseDecoder(EventDecoder["ResponseEvent"]):
         """One SSE event: its JSON object (accumulated already), or None.  The per-event hot path."""
         data = event.data
         if data[:1] == "{":
-            # _json_event inlined for the usual event (an object with a string type, no
-            # resumption under way): one call less an event.
+            # _json_event and _decoded_event's checks inlined for the usual event (an object
+            # with a string type, no resumption under way): one call less an event.
             try:
                 decoded = _parse_json(data)
             except (ValueError, RecursionError):
@@ -156,12 +156,7 @@ class ResponseDecoder(EventDecoder["ResponseEvent"]):
             if type(decoded) is dict and self._skip_through is None:
                 kind = decoded.get("type")
                 if type(kind) is str:
-                    self._add(decoded)
-                    if kind in TERMINAL:
-                        self.done = self._received.done = True
-                    elif self._on_search is not None and kind.startswith("response.reasoning."):
-                        self._on_search(event_view(decoded))  # type: ignore[arg-type]
-                    return decoded
+                    return self._accept(decoded, kind)
             return self._decoded_event(decoded, event)
         return self._other(event)
 
@@ -189,6 +184,11 @@ class ResponseDecoder(EventDecoder["ResponseEvent"]):
             if type(sequence) is int and sequence <= self._skip_through:
                 self._received.replayed += 1
                 return None
+        return self._accept(decoded, kind)
+
+    def _accept(self, decoded: Dict[str, Any], kind: str) -> Dict[str, Any]:
+        """An event with a string type: accumulated, the run marked done at a terminal event,
+        the search listener told of reasoning activity."""
         self._add(decoded)
         if kind in TERMINAL:
             self.done = self._received.done = True

@@ -12,7 +12,8 @@ tests depend on them; they are skipped elsewhere, with the reason in the marker:
   that wants the connection closed at a known moment uses ``with`` (docs/api.md).  A test that
   checks the refcount close itself is CPython-only; other tests close explicitly.
 
-And one thing tox decides: the checks that run Node, Pyodide or Chromium give the same result
+And one thing tox decides: the checks that run Node, Pyodide or Chromium, and the type checkers
+run over fixed files (tests/test_typing.py), give the same result
 whatever Python runs pytest, so tox runs them in one environment (py313) and sets
 ``SSE_PPLX_SKIP_EXTERNAL_RUNTIMES=1`` in the others (tox.ini).  A plain ``pytest`` runs them.
 """
@@ -47,6 +48,7 @@ SKIP_EXTERNAL_RUNTIMES = os.environ.get("SSE_PPLX_SKIP_EXTERNAL_RUNTIMES") == "1
 
 once_per_tox_run = pytest.mark.skipif(
     SKIP_EXTERNAL_RUNTIMES,
-    reason="runs Node, Pyodide or Chromium, whose result does not depend on the host Python: "
+    reason="runs Node, Pyodide, Chromium or a type checker over fixed files, whose result does not "
+    "depend on the host Python: "
     "tox runs it once, in py313 (SSE_PPLX_SKIP_EXTERNAL_RUNTIMES=1 in this environment)",
 )

@@ -54,7 +54,17 @@ def test_ci_makes_every_claimed_cpython_visible_and_installs_pypy() -> None:
     assert loop, ".ci/run has no loop over the minor versions"
     assert loop.group(1).split() == claimed_versions()
     assert "apt-get install -y -q pypy3" in script
-    assert "--skip-missing-interpreters false" in script  # a missing interpreter fails CI
+    # a missing interpreter fails CI: tox reads the option from the environment
+    assert re.search(r"^export TOX_SKIP_MISSING_INTERPRETERS=false$", script, flags=re.M)
+
+
+def test_ci_runs_the_readme_test_command_word_for_word() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("Run the tests:", 1)[1]
+    command = re.search(r"```sh\n(.+?)\n```", section)
+    assert command, "README.md has no test command after 'Run the tests:'"
+    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert command.group(1) in script.splitlines()
 
 
 def test_the_readme_names_every_tox_environment() -> None:
