@@ -647,7 +647,12 @@ class BodyFraming:
                 self._state = "size"
             elif not line.rstrip(b"\r"):  # the trailer section ends with an empty line
                 self.done = True
-        del buffer[:position]
+        if position == len(buffer):
+            # all taken: a new empty buffer, since a bytearray emptied by ``del`` keeps its
+            # allocation (the largest read's size, held by every open stream)
+            self._buffer = bytearray()
+        else:
+            del buffer[:position]
 
     @staticmethod
     def _chunk_size(line: bytearray) -> int:

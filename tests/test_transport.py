@@ -204,6 +204,45 @@ async def test_keepalive_comments_keep_the_idle_timer_alive(mode):
     assert b"".join(pieces).endswith(BODY[0])
 
 
+def test_the_asyncio_idle_timer_is_one_timer_per_connection_not_one_per_read():
+    # Scale (issue 17): a timer per read is a TimerHandle, a heap push and a cancelled handle
+    # per event; the connection's one lazy timer is moved by each read instead.  The idle
+    # timeout itself is checked by the tests above (it fires; ping comments re-arm it).
+    def handler(ex):
+        ex.head(200, {"Content-Type": "text/event-stream"})
+        for number in range(200):
+            ex.chunk(b"data: %d\n\n" % number, 0.001)
+        ex.end()
+
+    timers = []
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        call_at = loop.call_at
+
+        def counting_call_at(when, callback, *args, **kwargs):
+            timers.append(callback)
+            return call_at(when, callback, *args, **kwargs)
+
+        loop.call_at = counting_call_at  # call_later goes through call_at too
+        async with AsyncTransport() as transport:
+            response = await transport.open(Request("GET", server.url, [], None), Timeout(5, read=30))
+            async with response:
+                pieces = []
+                while True:
+                    piece = await response.read1()
+                    if not piece:
+                        break
+                    pieces.append(piece)
+        return pieces
+
+    with LoopbackServer(handler) as server:
+        pieces = asyncio.run(main())
+    assert b"".join(pieces).count(b"data: ") == 200
+    assert len(pieces) > 20  # many reads (the server wrote each event after a pause)
+    assert len(timers) <= 5, f"{len(timers)} timers for {len(pieces)} reads"
+
+
 async def test_a_trickle_that_beats_the_idle_timer_still_meets_the_deadline(mode):
     stop = threading.Event()
 
