@@ -292,6 +292,7 @@ class _ChatStreamState(StreamState[ChatResult]):
                 if not data:
                     break
                 yield Emit(decoder.iter_feed(data))
+                data = b""  # not held while the next read waits: an open stream keeps no old bytes
             if decoder.done:  # [DONE]: the end of the body is usually right behind it; keep the connection
                 yield from response.drain_flow()
             yield Emit(self._salvaged())

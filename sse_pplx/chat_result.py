@@ -304,8 +304,8 @@ class ChatAccumulator:
         self.received = ChatResult()
         self._choices: Dict[int, _ChoiceState] = {}
         self._think = ThinkSplitter()
-        self._answer_parts: List[str] = []
-        self._reasoning_parts: List[str] = []
+        self._answer_parts = _Pieces()
+        self._reasoning_parts = _Pieces()
         # The think splitter has nothing left to decide: every content piece is answer as it is.
         self._answer_is_plain = False
         self._on_answer = on_content
@@ -487,7 +487,7 @@ class ChatAccumulator:
                 continue
             if state.message.startswith(text):
                 missing = state.message[len(text) :]
-                state.parts[:] = [state.message]
+                state.parts.reset(state.message)
                 state.length = len(state.message)
                 if index == 0:
                     self._content_piece(missing)
@@ -516,8 +516,8 @@ class ChatAccumulator:
             snapshot.content = first.text()
             snapshot.finish_reason = first.finish_reason
             snapshot._tool_calls = first.tool_calls_in_order()
-        snapshot.answer = "".join(self._answer_parts)
-        snapshot.reasoning = "".join(self._reasoning_parts)
+        snapshot.answer = self._answer_parts.text()
+        snapshot.reasoning = self._reasoning_parts.text()
         snapshot.reasoning_closed = self._think.closed_tag or not self._think.opened_tag
         snapshot._choices = [
             {
@@ -531,24 +531,62 @@ class ChatAccumulator:
         return snapshot
 
 
+class _Pieces:
+    """Text that arrives in pieces (deltas of a few characters), kept in few strings.
+
+    A piece kept as its own ``str`` costs ~57 bytes whatever its length; every
+    :data:`JOIN_EVERY` pieces are joined into one string, so a stream's text costs about a byte
+    a character, and each character is copied once more, not once per join (the text is never
+    joined whole until asked for).  Per open stream, this is most of what the chat layer
+    holds (benchmarks/bench_scale.py, issue 17).
+    """
+
+    __slots__ = ("loose", "parts")
+
+    JOIN_EVERY = 32
+
+    def __init__(self) -> None:
+        self.parts: List[str] = []
+        self.loose = 0  # the pieces at the end not joined yet
+
+    def append(self, piece: str) -> None:
+        parts = self.parts
+        parts.append(piece)
+        loose = self.loose + 1
+        if loose == 32:  # JOIN_EVERY
+            parts[-32:] = ["".join(parts[-32:])]
+            loose = 0
+        self.loose = loose
+
+    def text(self) -> str:
+        """Everything so far (joined once, and kept joined)."""
+        parts = self.parts
+        if len(parts) > 1:
+            parts[:] = ["".join(parts)]
+            self.loose = 0
+        return parts[0] if parts else ""
+
+    def reset(self, text: str) -> None:
+        """The text is ``text`` now."""
+        self.parts[:] = [text]
+        self.loose = 0
+
+
 class _ChoiceState:
     """What one choice has accumulated."""
 
     __slots__ = ("finish_reason", "length", "message", "parts", "tool_calls")
 
     def __init__(self) -> None:
-        self.parts: List[str] = []  # the content, in pieces (joined lazily by text())
+        self.parts = _Pieces()  # the content
         self.length = 0  # the content's length in characters
         self.finish_reason: Optional[str] = None
         self.message: Optional[str] = None  # the last cumulative message.content seen
         self.tool_calls: Dict[int, Dict[str, Any]] = {}
 
     def text(self) -> str:
-        """The content so far (its pieces are joined once and kept joined)."""
-        parts = self.parts
-        if len(parts) > 1:
-            parts[:] = ["".join(parts)]
-        return parts[0] if parts else ""
+        """The content so far."""
+        return self.parts.text()
 
     def tool_calls_in_order(self) -> List[Dict[str, Any]]:
         """Copies of the merged tool calls, by index."""

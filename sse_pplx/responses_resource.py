@@ -473,6 +473,7 @@ class _ResponseStreamState(StreamState[ResponseResult]):
                 if not data:
                     break
                 yield Emit(decoder.iter_feed(data))
+                data = b""  # not held while the next read waits: an open stream keeps no old bytes
         except APIConnectionError as exc:
             broken = exc
         if decoder.done:  # a terminal event: the end of the body is right behind it; keep the connection

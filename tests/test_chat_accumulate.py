@@ -479,3 +479,24 @@ def test_any_split_into_deltas_gives_the_split_of_the_whole_string(content: str,
         assert r["reasoning"] == "" and r["reasoning_closed"] is not False
     assert on_content == r["answer"]
     assert on_reasoning == r["reasoning"]
+
+
+@pytest.mark.parametrize("pieces", [1, 31, 32, 33, 64, 65, 100])
+def test_many_short_deltas_add_up_exactly_at_every_point(pieces: int) -> None:
+    # The accumulator joins every 32 pieces into one string to keep an open stream small
+    # (issue 17); the text must be the same at every point, also when read in the middle.
+    thoughts = [f"t{i}," for i in range(pieces)]
+    words = [f"w{i} " for i in range(pieces)]
+    contents = ["<think>", *thoughts, "</think>", *words]
+    raw = stream(*[chunk(c) for c in contents], FINISH)
+    r = collect_all_ways(raw)
+    assert r.content == "".join(contents)
+    assert (r.reasoning, r.answer) == ("".join(thoughts), "".join(words))
+    decoder = sse_pplx.ChatDecoder()
+    sent = ""
+    for content in contents:
+        list(decoder.feed(stream(chunk(content))))
+        sent += content
+        assert decoder.result.content == sent  # read mid-stream, then appended to again
+    list(decoder.feed(stream(FINISH)))
+    assert decoder.close().answer == "".join(words)
