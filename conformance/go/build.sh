@@ -12,7 +12,11 @@ here="$(cd "$(dirname "$0")" && pwd)"
 gocode="${SSE_PPLX_GOCODE:-/usr/share/gocode}"
 mkdir -p "$here/bin"
 export GO111MODULE=off GOPATH="$gocode" GOPROXY=off GOFLAGS= CGO_ENABLED=0
-export GOCACHE="${GOCACHE:-$here/bin/.cache}"
+# Go's build cache lives outside the checkout (Go's default, under $HOME/.cache); without HOME
+# and XDG_CACHE_HOME Go would refuse to build, so fall back to a temporary folder.
+if [ -z "${GOCACHE:-}${XDG_CACHE_HOME:-}${HOME:-}" ]; then
+  export GOCACHE="${TMPDIR:-/tmp}/sse_pplx-go-build-cache"
+fi
 
 command -v go >/dev/null 2>&1 || { echo "build.sh: go is not installed (apt-get install golang-go)" >&2; exit 1; }
 
