@@ -133,7 +133,8 @@ def test_adapter_names_its_debian_package_and_passes_plain_fixtures(built: None,
     try:
         match = PACKAGE.match(entry["package"])
         assert match is not None
-        assert adapter.name == f"{match['import_path']}@{entry['version']}"
+        # the binary names the installed Debian version: a different one means the pin is stale
+        assert adapter.name == f"{match['import_path']}@{entry['version']}", "update adapters.json's version"
         assert adapter.event_keys == ("type", "data", "id", "retry")
         assert adapter.state_keys == ()
         fixtures = [fx for fx in iter_fixtures(categories=["spec"]) if fx.name in PLAIN]
