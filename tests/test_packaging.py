@@ -34,8 +34,9 @@ SDIST_DIRS = ("sse_pplx", "tests", "benchmarks", "docs", "conformance", "fixture
 SDIST_FILES = ("pyproject.toml", "README.md", "CHANGELOG.md", "LICENSE", "tox.ini")
 
 #: Never copied from the checkout: tool state, build output, installed Node packages, bytecode,
-#: the Pyodide run's downloaded wheel (tests/pyodide/wheels, git-ignored).
-_NOT_SOURCE = ("__pycache__", "*.pyc", "node_modules", "dist", "build", "*.egg-info", "wheels")
+#: the Pyodide run's downloaded wheel (tests/pyodide/wheels, git-ignored), the built Go adapters
+#: (conformance/go/bin, git-ignored).
+_NOT_SOURCE = ("__pycache__", "*.pyc", "node_modules", "dist", "build", "*.egg-info", "wheels", "bin")
 
 #: Planted in the copy; the sdist must leave them out (flit_core's defaults and our exclude list).
 JUNK = (
@@ -45,6 +46,7 @@ JUNK = (
     "tests/somewhere/node_modules/left-pad/index.js",
     "benchmarks/results/run.json",
     "tests/pyodide/wheels/hypothesis-0-py3-none-any.whl",
+    "conformance/go/bin/go-gin-contrib-sse",
 )
 
 
