@@ -43,7 +43,7 @@ from .parser import DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_LINE_BYTES, SSEParser, 
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Any, AsyncGenerator, AsyncIterator, Iterator, Optional
+    from typing import Any, AsyncGenerator, AsyncIterator, Iterator, Optional, Tuple
 
 __all__ = ["EventSource", "SSEError", "ServerSentEvent", "aconnect_sse", "connect_sse"]
 
@@ -86,6 +86,11 @@ class ServerSentEvent(_events.ServerSentEvent):
     ) -> ServerSentEvent:
         # httpx-sse: "if not event: event = 'message'"; a None data or id is "".
         return _new_tuple(cls, (data or "", event or "message", id or "", retry))
+
+    def __getnewargs__(self) -> Tuple[Any, ...]:
+        # pickle and copy call __new__ with these: the fields in this constructor's order.
+        data, event, id_, retry = self
+        return (event, data, id_, retry)
 
     def json(self) -> Any:
         """``json.loads(self.data)``, as httpx-sse's.

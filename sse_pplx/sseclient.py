@@ -40,7 +40,7 @@ from .parser import DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_LINE_BYTES, SSEParser, 
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Any, Iterable, Iterator, Optional
+    from typing import Any, Iterable, Iterator, Optional, Tuple
 
 __all__ = ["Event", "SSEClient"]
 
@@ -66,6 +66,11 @@ class Event(ServerSentEvent):
         retry: Optional[int] = None,
     ) -> Event:
         return _new_tuple(cls, (data, event or "message", id or "", retry))
+
+    def __getnewargs__(self) -> Tuple[Any, ...]:
+        # pickle and copy call __new__ with these: the fields in this constructor's order.
+        data, event, id_, retry = self
+        return (id_, event, data, retry)
 
     def __str__(self) -> str:
         # sseclient-py's, character for character ("1 bytes" included: it counts characters
