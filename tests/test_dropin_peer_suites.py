@@ -161,7 +161,8 @@ def _skip_unless_ok(result: subprocess.CompletedProcess[str], what: str) -> None
 def _httpx_sse_suite() -> Path:
     """The tests of httpx-sse's sdist, unpacked (downloaded once into CACHE)."""
     root = CACHE / f"httpx_sse-{HTTPX_SSE_VERSION}"
-    if (root / "tests" / "test_event_source.py").exists():
+    complete = root / "unpacked"  # written last: a run cut short unpacks again
+    if complete.exists():
         return root
     downloads = CACHE / "downloads"
     requirement = f"httpx-sse=={HTTPX_SSE_VERSION}"
@@ -176,6 +177,7 @@ def _httpx_sse_suite() -> Path:
             source = archive.extractfile(member)
             assert source is not None
             target.write_bytes(source.read())
+    complete.write_text("the tests of the sdist, unpacked\n", encoding="utf-8")
     return root
 
 
