@@ -34,7 +34,13 @@ from __future__ import annotations
 import json
 from contextlib import asynccontextmanager, contextmanager
 
-import httpx
+try:
+    import httpx
+except ModuleNotFoundError as _missing:
+    if _missing.name != "httpx":
+        raise
+    _message = "sse_pplx.httpx is httpx-sse's API over httpx, which is not installed: pip install 'sse_pplx[httpx]'"
+    raise ModuleNotFoundError(_message, name="httpx") from None
 
 from . import errors as _errors
 from . import events as _events

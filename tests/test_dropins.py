@@ -17,6 +17,8 @@ import copy
 import gzip
 import json
 import pickle
+import subprocess
+import sys
 from typing import Any, AsyncIterator, Iterator, List
 
 import pytest
@@ -242,9 +244,12 @@ async def test_httpx_connect_sends_httpx_sse_s_headers_and_reads_events_as_they_
 
     def handler(exchange: Exchange) -> None:
         if exchange.path == "/gzip":
-            exchange.stream([gzip.compress(b"".join(pieces))], headers={"Content-Encoding": "gzip"})
+            # (Connection: close, so that httpx does not reuse a connection the server closes.)
+            exchange.stream(
+                [gzip.compress(b"".join(pieces))], headers={"Content-Encoding": "gzip", "Connection": "close"}
+            )
         else:
-            exchange.stream(pieces)
+            exchange.stream(pieces, headers={"Connection": "close"})
 
     with LoopbackServer(handler) as server:
         async with mode.enter(_client(httpx, mode)) as client:
@@ -304,6 +309,14 @@ def test_httpx_server_sent_event_is_httpx_sse_s(httpx: Any) -> None:
     assert HttpxEvent(data="[1]").json() == [1] and isinstance(HttpxEvent(), ServerSentEvent)
     event = HttpxEvent("ping", "x", "1", 5)
     assert pickle.loads(pickle.dumps(event)) == event and copy.copy(event) == event
+
+
+def test_httpx_drop_in_without_httpx_says_what_to_install() -> None:
+    code = "import sys; sys.modules['httpx'] = None  # as if not installed\nimport sse_pplx.httpx"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert "ModuleNotFoundError: sse_pplx.httpx is httpx-sse's API over httpx" in done.stderr
+    assert "pip install 'sse_pplx[httpx]'" in done.stderr
 
 
 def test_import_sse_pplx_does_not_import_httpx() -> None:
