@@ -106,6 +106,9 @@ def test_sseclient_close_closes_a_source_that_can_be_closed() -> None:
     client.close()
     assert closed == [True]
     SSEClient([b"data: a\n\n"]).close()  # a list has no close(): nothing to do
+    sseclient = pytest.importorskip("sseclient", reason="sseclient-py is not installed (the 'peers' extra)")
+    with pytest.raises(AttributeError):
+        sseclient.SSEClient([b"data: a\n\n"]).close()  # where sseclient-py fails
 
 
 def test_sseclient_state_and_a_second_events_call_reads_on() -> None:
@@ -146,6 +149,28 @@ def test_sseclient_reads_a_real_http_response() -> None:
         assert [(e.data, e.id) for e in client.events()] == [("one", ""), ("two", "5")]
         client.close()
         assert response.closed
+
+
+@pytest.mark.parametrize("source", ["requests response", "requests iter_content", "urllib3 response"])
+def test_sseclient_reads_requests_and_urllib3_responses(source: str) -> None:
+    """The event sources sseclient-py's README passes, on a real server (skipped where the
+    HTTP library is not installed)."""
+    pieces = [b"id: 1\ndata: one\n", b"\n", b"data: t", b"wo\r\n\r", b"\n: ping\n\n"]
+
+    def handler(exchange: Exchange) -> None:
+        exchange.stream(pieces, headers={"Connection": "close"})
+
+    with LoopbackServer(handler) as server:
+        if source.startswith("requests"):
+            requests = pytest.importorskip("requests", reason="requests is not installed")
+            response = requests.get(server.url, stream=True, headers={"Accept": "text/event-stream"})
+            event_source = response if source == "requests response" else response.iter_content(chunk_size=None)
+        else:
+            urllib3 = pytest.importorskip("urllib3", reason="urllib3 is not installed")
+            response = event_source = urllib3.PoolManager().request("GET", server.url, preload_content=False)
+        client = SSEClient(event_source)
+        assert [(e.data, e.id) for e in client.events()] == [("one", "1"), ("two", "1")]
+        response.close()
 
 
 def test_sseclient_module_imports_nothing_outside_the_standard_library() -> None:
