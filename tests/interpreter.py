@@ -12,8 +12,9 @@ tests depend on them; they are skipped elsewhere, with the reason in the marker:
   that wants the connection closed at a known moment uses ``with`` (docs/api.md).  A test that
   checks the refcount close itself is CPython-only; other tests close explicitly.
 
-And one thing tox decides: the checks that run Node, Pyodide or Chromium, and the type checkers
-run over fixed files (tests/test_typing.py), give the same result
+And one thing tox decides: the checks that run Node, Go, Pyodide or Chromium, the type checkers
+run over fixed files (tests/test_typing.py) and the peers' own test suites run against the
+drop-in modules (tests/test_dropin_peer_suites.py) give the same result
 whatever Python runs pytest, so tox runs them in one environment (py313) and sets
 ``SSE_PPLX_SKIP_EXTERNAL_RUNTIMES=1`` in the others (tox.ini).  A plain ``pytest`` runs them.
 """
@@ -48,7 +49,7 @@ SKIP_EXTERNAL_RUNTIMES = os.environ.get("SSE_PPLX_SKIP_EXTERNAL_RUNTIMES") == "1
 
 once_per_tox_run = pytest.mark.skipif(
     SKIP_EXTERNAL_RUNTIMES,
-    reason="runs Node, Pyodide, Chromium or a type checker over fixed files, whose result does not "
-    "depend on the host Python: "
+    reason="runs Node, Go, Pyodide, Chromium, a type checker over fixed files or a peer's own test "
+    "suite, whose result does not depend on the host Python: "
     "tox runs it once, in py313 (SSE_PPLX_SKIP_EXTERNAL_RUNTIMES=1 in this environment)",
 )
