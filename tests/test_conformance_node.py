@@ -8,6 +8,8 @@ failures are exactly its known ones, and the ``eventsource`` client, which parse
 eventsource-parser but is fed through a fetch() Response body, fails exactly the same fixtures
 (so feeding a client through a body keeps the chunk boundaries and the timing).
 
+The worked adapter of docs/conformance-kit.md ("A worked adapter in Node") runs too.
+
 The runs need Node and ``npm ci --prefix conformance/node`` (.ci/run does it); they are skipped,
 with the reason, when either is missing, and run once per tox run (tests/interpreter.py).
 """
@@ -26,7 +28,8 @@ from typing import Any, Dict, List, Optional, Set
 import pytest
 
 from conformance.adapters import AdapterUnavailable, CommandAdapter
-from conformance.fixture import iter_fixtures
+from conformance.fixture import iter_fixtures, load_fixture
+from conformance.runner import RunConfig, run_adapter
 from tests.interpreter import once_per_tox_run
 
 REPO = Path(__file__).resolve().parent.parent
@@ -35,6 +38,7 @@ ENTRIES: List[Dict[str, Any]] = json.loads((NODE_DIR / "adapters.json").read_tex
 BY_NAME = {entry["name"]: entry for entry in ENTRIES}
 NODE = shutil.which("node")
 SPEC_FIXTURES = sorted(fx.name for fx in iter_fixtures(categories=["spec"]))
+KIT_DOC = REPO / "docs" / "conformance-kit.md"
 
 # eventsource-parser 3.0.6 on spec/ (quick chunkings), each failure a behaviour of the package:
 KNOWN_EVENTSOURCE_PARSER_SPEC_FAILURES = {
@@ -185,3 +189,35 @@ def test_a_client_fed_through_a_response_body_matches_its_parser(spec_runs: Dict
 def test_an_unknown_parser_name_is_reported_in_hello() -> None:
     with pytest.raises(AdapterUnavailable, match="cannot load parser no-such-parser"):
         CommandAdapter(f'"{NODE}" "{NODE_DIR / "adapter.mjs"}" --parser no-such-parser')
+
+
+def worked_adapter_source() -> str:
+    """The ```js block of docs/conformance-kit.md's "A worked adapter in Node"."""
+    section = KIT_DOC.read_text(encoding="utf-8").split("\n## A worked adapter in Node\n", 1)[1]
+    return section.split("```js\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_docs_list_every_node_adapter() -> None:
+    section = KIT_DOC.read_text(encoding="utf-8").split("\n## A worked adapter in Node\n", 1)[1]
+    for entry in ENTRIES:
+        assert f"| `{entry['name']}`" in section
+        assert f"`{entry['package']}`" in section
+
+
+@once_per_tox_run
+def test_the_worked_node_adapter_in_the_docs_runs(tmp_path: Path) -> None:
+    reason = missing(BY_NAME["eventsource-parser"])  # the parser it stands in with
+    if reason is not None:
+        pytest.skip(reason)
+    script = tmp_path / "my-adapter.mjs"
+    script.write_text(worked_adapter_source(), encoding="utf-8")
+    (tmp_path / "node_modules").symlink_to(NODE_DIR / "node_modules", target_is_directory=True)
+    adapter = CommandAdapter(f'"{NODE}" "{script}"')
+    try:
+        assert adapter.name == "my-parser"
+        names = ["spec/data-single-line", "spec/event-type-set", "spec/comment-line-ignored", "utf8/valid-all-widths"]
+        fixtures = [load_fixture(REPO / "fixtures" / f"{name}.json") for name in names]
+        report = run_adapter(adapter, fixtures, RunConfig(only=("whole", "bytewise")))
+        assert [r.status for r in report.results] == ["passed"] * len(names), [r.to_dict() for r in report.results]
+    finally:
+        adapter.shutdown()
