@@ -13,9 +13,11 @@ export function installedVersion(name) {
   return JSON.parse(readFileSync(url, "utf-8")).version;
 }
 
-/** A ReadableStream body fed by hand: push(bytes) enqueues one chunk, end() closes it. */
+/** A ReadableStream body fed by hand: push(bytes) enqueues one chunk, end() closes it, and
+ * unread() tells whether a chunk is still waiting for the client to read it. */
 export function feedableBody() {
   let controller;
+  let ended = false;
   const body = new ReadableStream({
     start(c) {
       controller = c;
@@ -27,8 +29,11 @@ export function feedableBody() {
       controller.enqueue(new Uint8Array(bytes));
     },
     end() {
+      ended = true;
       controller.close();
     },
+    // highWaterMark 1: desiredSize drops to 0 while an enqueued chunk has not been read.
+    unread: () => !ended && controller.desiredSize <= 0,
   };
 }
 
@@ -50,13 +55,20 @@ export function fetchOnce(response) {
   };
 }
 
-// Every step between a chunk entering the body and the client dispatching its events (the
+// First the client must take the chunk from the body: a client still setting up (an SDK's
+// request path) reads later; the loop waits for that, turn by turn, up to MAX_TURNS.
+// Then every step between a chunk entering the body and the client dispatching its events (the
 // reader's promise, TextDecoderStream, TransformStreams, async generators) runs as promise
 // jobs and process.nextTick callbacks, which Node drains completely before the next
 // setImmediate callback.  Waiting a few setImmediate turns therefore lets the client finish
 // with the bytes it was given; the extra turns cover a client that hops through a macrotask.
 const SETTLE_TURNS = 4;
+const MAX_TURNS = 10000;
 
-export async function settle(turns = SETTLE_TURNS) {
-  for (let i = 0; i < turns; i++) await new Promise((resolve) => setImmediate(resolve));
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+/** Wait until the client has read every chunk fed so far (`unread()` false) and processed it. */
+export async function settle(unread = () => false) {
+  for (let i = 0; i < MAX_TURNS && unread(); i++) await turn();
+  for (let i = 0; i < SETTLE_TURNS; i++) await turn();
 }

@@ -80,6 +80,7 @@ export function open() {
   return {
     events,
     feed: (bytes) => feeder.push(bytes),
+    unread: feeder.unread,
     end: () => feeder.end(),
     stop: () => controller.abort(),
     failure: () => failure,

@@ -32,6 +32,7 @@ export function open() {
   return {
     events,
     feed: (bytes) => feeder.push(bytes),
+    unread: feeder.unread,
     end: () => feeder.end(),
     stop: () => source.close(),
     state: () => ({ last_event_id: source.lastEventId ?? "" }),

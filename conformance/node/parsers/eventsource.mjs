@@ -50,6 +50,7 @@ export function open() {
   return {
     events,
     feed: (bytes) => feeder.push(bytes),
+    unread: feeder.unread,
     end() {
       ended = true;
       feeder.end();

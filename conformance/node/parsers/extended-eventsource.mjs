@@ -55,6 +55,7 @@ export function open() {
   return {
     events,
     feed: (bytes) => feeder.push(bytes),
+    unread: feeder.unread,
     end() {
       ended = true;
       feeder.end();

@@ -33,6 +33,7 @@ export function open() {
   return {
     events,
     feed: (bytes) => feeder.push(bytes),
+    unread: feeder.unread,
     end: () => feeder.end(),
     stop: () => reader.cancel().catch(() => {}),
     failure: () => failure,
