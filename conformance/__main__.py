@@ -124,7 +124,10 @@ def run_main(argv: List[str]) -> int:
 
 def main(argv: Optional[List[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    usage = "usage: python -m conformance {run,serve,record,browser,fuzz,matrix,diff} [options]  (python -m conformance run --help)"
+    usage = (
+        "usage: python -m conformance {run,serve,record,browser,fuzz,matrix,diff} [options]"
+        "  (python -m conformance run --help)"
+    )
     if not argv or argv[0] in ("-h", "--help"):
         print(__doc__)
         return 0 if argv else 2

@@ -72,7 +72,10 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-PARSERS = (("oracle", "oracle", "", ""), ("tests.test_conformance_matrix:Sloppy", "sloppy", "", "https://example.invalid/issues"))
+PARSERS = (
+    ("oracle", "oracle", "", ""),
+    ("tests.test_conformance_matrix:Sloppy", "sloppy", "", "https://example.invalid/issues"),
+)
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +89,12 @@ def generated(small: Path) -> Any:
 def test_matrix_cells_groups_and_skips(generated: Any) -> None:
     fixtures, _, results = generated
     by_key = {r.key: r for r in results}
-    assert [r.key for r in results] == ["oracle", "tests.test_conformance_matrix:Sloppy", "eventsource-parser", "browser"]
+    assert [r.key for r in results] == [
+        "oracle",
+        "tests.test_conformance_matrix:Sloppy",
+        "eventsource-parser",
+        "browser",
+    ]
     text = matrix.render_results(results, fixtures, ["(provenance)"])
     row = next(line for line in text.splitlines() if line.startswith("| `tests.test_conformance_matrix:Sloppy`"))
     # spec: comment-line-ignored passes; the two retry fixtures fail on events, data-single-line on timing only
@@ -101,7 +109,8 @@ def test_matrix_cells_groups_and_skips(generated: Any) -> None:
     ]
     assert groups[0].repro.fixture == "spec/retry-zero"  # the smaller of the two
     assert groups[1].rule == matrix.TIMING_RULE
-    block = text[text.index("**1. wrong retry** (2 fixtures)") :]
+    block = text[text.index("**1. wrong retry**: §9.2.6: retry: 'If the field value consists of only ASCII") :]
+    assert "**2. late events**: timing (1 fixture)" in block
     assert 'in:       "retry: 0\\ndata: a\\n\\n"' in block
     assert 'expected: {"type": "message", "data": "a", "id": "", "retry": 0}' in block
     assert 'got:      {"type": "message", "data": "a", "id": "", "retry": null}' in block
@@ -164,7 +173,8 @@ def _registry(root: Path, language: str, entries: List[Dict[str, Any]]) -> None:
 
 def _entry(**kw: Any) -> Dict[str, Any]:
     base = {"name": "p", "language": "go", "package": "p", "version": "1", "cmd": ["conformance/go/bin/p"],
-            "build": ["go", "build", "-o", "conformance/go/bin/p", "./conformance/go"], "tracker": "", "notes": ""}  # fmt: skip
+            "build": ["go", "build", "-o", "conformance/go/bin/p", "./conformance/go"],
+            "tracker": "", "notes": ""}  # fmt: skip
     return {**base, **kw}
 
 
@@ -221,7 +231,8 @@ def test_matrix_command_line(small: Path, tmp_path: Path, capsys: pytest.Capture
     readme.write_text(f"before\n{matrix.BEGIN}\nold\n{matrix.END}\nafter\n", encoding="utf-8")
     out = tmp_path / "RESULTS.md"
     args = ["--quick", "--fixtures", str(small / "fixtures"), "--root", str(small), "--adapter", "oracle",
-            "--no-browser", "--output", str(out), "--readme", str(readme), "--json", str(tmp_path / "m.json")]  # fmt: skip
+            "--no-browser", "--output", str(out), "--readme", str(readme),
+            "--json", str(tmp_path / "m.json")]  # fmt: skip
     assert matrix.main(args) == 0
     text = out.read_text(encoding="utf-8")
     assert text.count(matrix.PROVENANCE_BEGIN) == 1 and "`python -m conformance matrix --quick --fixtures" in text

@@ -184,7 +184,9 @@ def test_sdist_holds_sources_tests_and_the_conformance_kit(built: Built) -> None
 def test_conformance_kit_runs_from_the_unpacked_sdist(built: Built) -> None:
     """The kit is in the sdist, not the wheel: one command runs it from the unpacked tree."""
     root = built.unpacked
-    where = _run([sys.executable, "-c", "import conformance, sse_pplx; print(conformance.__file__, sse_pplx.__file__)"], root)
+    where = _run(
+        [sys.executable, "-c", "import conformance, sse_pplx; print(conformance.__file__, sse_pplx.__file__)"], root
+    )
     assert all(root.resolve() in Path(f).resolve().parents for f in where.stdout.decode().split())
     example = f"{sys.executable} conformance/protocol_example.py"
     proc = _run(
