@@ -8,6 +8,8 @@ Subcommands::
     python -m conformance record ...   # conformance/record.py (save a live stream as a fixture)
     python -m conformance fuzz ...     # conformance/fuzz.py (seeded differential fuzzing against the oracle)
     python -m conformance browser ...  # conformance/browser.py (expected events vs headless Chromium)
+    python -m conformance matrix ...   # conformance/matrix.py (every parser x every fixture -> RESULTS.md, README)
+    python -m conformance diff OLD.json NEW.json  # conformance/diff.py (fixtures whose status changed)
 
 ``run`` prints the report (to ``--output FILE`` if given), then, as its very
 last line, ``N passed, M failed``.  It exits 1 when anything failed, 2 when no
@@ -33,6 +35,8 @@ SUBCOMMANDS = {
     "record": "conformance.record",
     "browser": "conformance.browser",
     "fuzz": "conformance.fuzz",
+    "matrix": "conformance.matrix",
+    "diff": "conformance.diff",
 }
 
 
@@ -120,7 +124,10 @@ def run_main(argv: List[str]) -> int:
 
 def main(argv: Optional[List[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    usage = "usage: python -m conformance {run,serve,record,browser,fuzz} [options]  (python -m conformance run --help)"
+    usage = (
+        "usage: python -m conformance {run,serve,record,browser,fuzz,matrix,diff} [options]"
+        "  (python -m conformance run --help)"
+    )
     if not argv or argv[0] in ("-h", "--help"):
         print(__doc__)
         return 0 if argv else 2

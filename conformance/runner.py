@@ -505,9 +505,17 @@ def format_table(reports: Sequence[AdapterReport], verbose: bool = True) -> str:
     return "\n".join(lines)
 
 
+#: The version of the JSON report's layout (``conformance/report.schema.json``): raised when a
+#: field is removed or changes meaning; new fields may appear without a new version.
+SCHEMA_VERSION = 1
+
+
 def to_json(reports: Sequence[AdapterReport], config: RunConfig) -> Dict[str, Any]:
+    """The ``--report json`` document, described by ``conformance/report.schema.json``."""
     passed, failed, skipped = totals(reports)
     return {
+        "schema_version": SCHEMA_VERSION,
+        "report": "run",
         "seed": config.seed,
         "quick": config.quick,
         "passed": passed,

@@ -92,11 +92,13 @@ def _build(source: Path, outdir: Path, kind: str) -> Path:
 
 
 class Built:
-    def __init__(self, source: Path, expected_sdist: set, sdist: Path, wheel: Path) -> None:
+    def __init__(self, source: Path, expected_sdist: set, sdist: Path, wheel: Path, unpacked: Path) -> None:
         self.source = source
         self.expected_sdist = expected_sdist
         self.sdist = sdist
         self.wheel = wheel
+        #: the unpacked sdist's top folder (sse_pplx-VERSION/)
+        self.unpacked = unpacked
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +130,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
         tar.extractall(unpacked, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
     (sdist_root,) = unpacked.iterdir()
     wheel = _build(sdist_root, dist, "wheel")
-    return Built(source, expected, sdist, wheel)
+    return Built(source, expected, sdist, wheel, sdist_root)
 
 
 def test_wheel_metadata_has_no_runtime_dependencies(built: Built) -> None:
@@ -179,6 +181,24 @@ def test_sdist_holds_sources_tests_and_the_conformance_kit(built: Built) -> None
     assert sorted(names & set(JUNK)) == []
     leaked = sorted(name for name in names if re.search(r"(^|/)(__pycache__|node_modules)/|\.pyc$", name))
     assert leaked == []
+
+
+def test_conformance_kit_runs_from_the_unpacked_sdist(built: Built) -> None:
+    """The kit is in the sdist, not the wheel: one command runs it from the unpacked tree."""
+    root = built.unpacked
+    where = _run(
+        [sys.executable, "-c", "import conformance, sse_pplx; print(conformance.__file__, sse_pplx.__file__)"], root
+    )
+    assert all(root.resolve() in Path(f).resolve().parents for f in where.stdout.decode().split())
+    example = f"{sys.executable} conformance/protocol_example.py"
+    proc = _run(
+        [sys.executable, "-m", "conformance", "run", "--adapter", "sse_pplx", "--cmd", example,
+         "--category", "framing", "--quick"],
+        root,
+    )  # fmt: skip
+    framing = len(list((root / "fixtures" / "framing").glob("*.json")))
+    assert framing > 0
+    assert proc.stdout.decode().splitlines()[-1] == f"{2 * framing} passed, 0 failed"
 
 
 @pytest.fixture(scope="module")
