@@ -200,13 +200,15 @@ class BlockingDriver:
 # -- the asyncio driver -------------------------------------------------------------
 
 
-async def _within(awaitable: Awaitable[_T], timeout: Optional[float]) -> _T:
+async def _within(awaitable: Awaitable[_T], timeout: Optional[float], watchdog: Optional[_Watchdog] = None) -> _T:
     """``await awaitable``, raising ``asyncio.TimeoutError`` after ``timeout`` seconds.
 
     Not ``asyncio.wait_for``: up to Python 3.11 it can swallow a cancellation of the caller
     that comes as the inner await completes (bpo-42130, seen here on 3.8: a cancelled
     consumer went on reading until the idle timeout).  Here a timer cancels the current task
-    itself, as ``asyncio.timeout`` does on 3.11, and no extra task is created per read.
+    itself, as ``asyncio.timeout`` does on 3.11, and no extra task is created per read.  The
+    timer is ``watchdog``'s when given (a connection's, reused by its reads), else one for
+    this wait.
     """
     import asyncio
 
@@ -214,28 +216,28 @@ async def _within(awaitable: Awaitable[_T], timeout: Optional[float]) -> _T:
         return await awaitable
     task = asyncio.current_task()
     assert task is not None
-    fired = []
-
-    def expire() -> None:
-        fired.append(True)
-        task.cancel()
-
-    handle = asyncio.get_running_loop().call_later(max(timeout, 0.0), expire)
+    own = watchdog is None
+    if watchdog is None:
+        watchdog = _Watchdog(asyncio.get_running_loop())
+    watchdog.arm(task, timeout)
     try:
         return await awaitable
     except asyncio.CancelledError:
-        if fired:
+        if watchdog.fired:
             uncancel = getattr(task, "uncancel", None)  # 3.11+: undo our own cancel request's count
             if uncancel is not None:
                 uncancel()
             raise asyncio.TimeoutError from None
         raise
     finally:
-        handle.cancel()
+        if own:
+            watchdog.close()
+        else:
+            watchdog.task = None
 
 
-class _ReadWatchdog:
-    """The idle timeout of a connection's reads: one timer per connection, moved lazily.
+class _Watchdog:
+    """The timer of :func:`_within`; for a connection's reads, one timer per connection, moved lazily.
 
     A body is read in many small reads; a timer per read (``_within``) costs a ``TimerHandle``,
     a heap push and a cancelled handle left in the loop's heap, per read.  Here a read only
@@ -293,7 +295,7 @@ class _StreamConnection:
         self.sock = sock
         self.reader: Optional[asyncio.StreamReader] = None
         self.writer: Optional[asyncio.StreamWriter] = None
-        self.watchdog: Optional[_ReadWatchdog] = None
+        self.watchdog: Optional[_Watchdog] = None
 
     def reusable(self) -> bool:
         return self.reader is not None and not self.reader.at_eof()
@@ -391,27 +393,10 @@ class AsyncioDriver:
         if reader is None:
             receiving = asyncio.get_running_loop().sock_recv(connection.sock, READ_SIZE)
             return await _within(receiving, operation.timeout)
-        timeout = operation.timeout
-        if timeout is None:
-            return await reader.read(READ_SIZE)
-        # _within's semantics, with the connection's one lazy timer (_ReadWatchdog)
-        watchdog = connection.watchdog
+        watchdog = connection.watchdog  # the connection's one lazy timer, made at its first read
         if watchdog is None:
-            watchdog = connection.watchdog = _ReadWatchdog(asyncio.get_running_loop())
-        task = asyncio.current_task()
-        assert task is not None
-        watchdog.arm(task, timeout)
-        try:
-            return await reader.read(READ_SIZE)
-        except asyncio.CancelledError:
-            if watchdog.fired:
-                uncancel = getattr(task, "uncancel", None)  # 3.11+: undo our own cancel request's count
-                if uncancel is not None:
-                    uncancel()
-                raise asyncio.TimeoutError from None
-            raise
-        finally:
-            watchdog.task = None
+            watchdog = connection.watchdog = _Watchdog(asyncio.get_running_loop())
+        return await _within(reader.read(READ_SIZE), operation.timeout, watchdog)
 
     @staticmethod
     async def _sleep(operation: Sleep) -> None:
