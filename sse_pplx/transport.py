@@ -239,7 +239,7 @@ async def _within(awaitable: Awaitable[_T], timeout: Optional[float], watchdog: 
 class _Watchdog:
     """The timer of :func:`_within`; for a connection's reads, one timer per connection, moved lazily.
 
-    A body is read in many small reads; a timer per read (``_within``) costs a ``TimerHandle``,
+    A body is read in many small reads; a fresh timer per read costs a ``TimerHandle``,
     a heap push and a cancelled handle left in the loop's heap, per read.  Here a read only
     records its deadline; the one timer, when it fires, cancels the waiting task if that
     deadline has passed and otherwise re-arms itself for it, so a stream whose chunks come
