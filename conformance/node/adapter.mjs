@@ -15,6 +15,9 @@
 //     unread?() }        // whether a fed chunk still waits to be read (parsers/_stream.mjs)
 // Modules whose client reads a stream asynchronously set `hello.asynchronous`; the loop then
 // waits until the client has read and processed each chunk (settle()) before answering.
+// parsers/_session.mjs builds the shared parts: makeHello() the capabilities, fedSession() this
+// stream for a client reading a fed Response body; a module adds only how its package is driven
+// and how its events map to the protocol's dict.
 import { createInterface } from "node:readline";
 import { settle } from "./parsers/_stream.mjs";
 

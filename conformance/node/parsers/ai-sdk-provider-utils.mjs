@@ -13,18 +13,13 @@
 // (JSONParseError.text), which is checked against the recorded one.  No schema is given
 // (validation is not SSE).  Only `data` is reported: the SDK drops type, id and retry.
 import { createEventSourceResponseHandler, postJsonToApi } from "@ai-sdk/provider-utils";
-import { eventStreamResponse, feedableBody, fetchOnce, installedVersion } from "./_stream.mjs";
+import { fedSession, makeHello } from "./_session.mjs";
 
-const version = installedVersion("@ai-sdk/provider-utils");
-
-export const hello = {
-  name: `@ai-sdk/provider-utils@${version}`,
-  description: `npm @ai-sdk/provider-utils ${version}: postJsonToApi + createEventSourceResponseHandler (parseJsonEventStream) over a fed Response body, node ${process.version}`,
-  incremental: true,
+export const hello = makeHello({
+  package: "@ai-sdk/provider-utils",
+  how: "postJsonToApi + createEventSourceResponseHandler (parseJsonEventStream) over a fed Response body",
   event_keys: ["data"],
-  state_keys: [],
-  asynchronous: true,
-};
+});
 
 // Recording starts when the response handler is called: before it, postJsonToApi parses
 // other JSON of its own; after it, the only JSON.parse calls are the event stream's.
@@ -49,20 +44,16 @@ async function failedResponse({ response }) {
 }
 
 export function open() {
-  const events = [];
-  const feeder = feedableBody();
-  const controller = new AbortController();
-  let failure = null;
   recording = false;
-  (async () => {
+  return fedSession(async ({ fetch, signal, push }) => {
     const { value: results } = await postJsonToApi({
       url: "http://127.0.0.1/v1/chat/completions",
       headers: {},
       body: { stream: true },
       failedResponseHandler: failedResponse,
       successfulResponseHandler: recordingFromHere(createEventSourceResponseHandler(undefined)),
-      abortSignal: controller.signal,
-      fetch: fetchOnce(eventStreamResponse(feeder.body)),
+      abortSignal: signal,
+      fetch,
     });
     const reader = results.getReader();
     for (;;) {
@@ -72,17 +63,7 @@ export function open() {
       if (!value.success && value.error.text !== text) {
         throw new Error(`recorded data ${JSON.stringify(text)} differs from the parse error's ${JSON.stringify(value.error.text)}`);
       }
-      events.push({ data: text });
+      push({ data: text });
     }
-  })().catch((err) => {
-    failure ??= err;
   });
-  return {
-    events,
-    feed: (bytes) => feeder.push(bytes),
-    unread: feeder.unread,
-    end: () => feeder.end(),
-    stop: () => controller.abort(),
-    failure: () => failure,
-  };
 }

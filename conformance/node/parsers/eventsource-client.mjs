@@ -6,35 +6,21 @@
 // eventsource-parser.  At the end of the stream it schedules a reconnection, which close()
 // cancels.
 import { createEventSource } from "eventsource-client";
-import { eventStreamResponse, feedableBody, fetchOnce, installedVersion } from "./_stream.mjs";
+import { fedSession, makeHello, parsedEvent } from "./_session.mjs";
 
-const version = installedVersion("eventsource-client");
-
-export const hello = {
-  name: `eventsource-client@${version}`,
-  description: `npm eventsource-client ${version}: createEventSource({url, fetch, onMessage}) over a fed Response body, node ${process.version}`,
-  incremental: true,
+export const hello = makeHello({
+  package: "eventsource-client",
+  how: "createEventSource({url, fetch, onMessage}) over a fed Response body",
   event_keys: ["type", "data", "id"],
   state_keys: ["last_event_id"],
-  asynchronous: true,
-};
+});
 
 export function open() {
-  const events = [];
-  const feeder = feedableBody();
-  const source = createEventSource({
-    url: "http://127.0.0.1/sse",
-    fetch: fetchOnce(eventStreamResponse(feeder.body)),
-    onMessage(message) {
-      events.push({ type: message.event ?? "message", data: message.data, id: message.id ?? "" });
-    },
+  return fedSession(({ fetch, push }) => {
+    const source = createEventSource({ url: "http://127.0.0.1/sse", fetch, onMessage: (message) => push(parsedEvent(message)) });
+    return {
+      stop: () => source.close(),
+      state: () => ({ last_event_id: source.lastEventId ?? "" }),
+    };
   });
-  return {
-    events,
-    feed: (bytes) => feeder.push(bytes),
-    unread: feeder.unread,
-    end: () => feeder.end(),
-    stop: () => source.close(),
-    state: () => ({ last_event_id: source.lastEventId ?? "" }),
-  };
 }

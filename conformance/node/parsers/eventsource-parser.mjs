@@ -2,17 +2,15 @@
 // decoded here the way a browser or a fetch()-based client does: one streaming
 // TextDecoder("utf-8") per stream (U+FFFD for invalid input, a leading BOM removed).
 import { createParser } from "eventsource-parser";
-import { installedVersion } from "./_stream.mjs";
+import { makeHello, parsedEvent } from "./_session.mjs";
 
-const version = installedVersion("eventsource-parser");
-
-export const hello = {
-  name: `eventsource-parser@${version}`,
-  description: `npm eventsource-parser ${version} (createParser + TextDecoder), node ${process.version}`,
-  incremental: true,
+export const hello = makeHello({
+  package: "eventsource-parser",
+  how: "(createParser + TextDecoder)",
   event_keys: ["type", "data", "id"],
   state_keys: ["reconnection_time"],
-};
+  asynchronous: false,
+});
 
 export function open() {
   const events = [];
@@ -21,7 +19,7 @@ export function open() {
   const parser = createParser({
     onEvent(event) {
       // event.id is the id field of this event's own block (not sticky).
-      events.push({ type: event.event ?? "message", data: event.data, id: event.id ?? "" });
+      events.push(parsedEvent(event));
     },
     onRetry(ms) {
       reconnection = ms;

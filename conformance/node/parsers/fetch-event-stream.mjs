@@ -5,42 +5,26 @@
 // value reads as one: reported as String(id)) and `retry` (+value, or undefined); the type is
 // reported as "message" when the block has no `event` field.
 import { events as readEvents } from "fetch-event-stream";
-import { eventStreamResponse, feedableBody, installedVersion } from "./_stream.mjs";
+import { fedSession, makeHello } from "./_session.mjs";
 
-const version = installedVersion("fetch-event-stream");
-
-export const hello = {
-  name: `fetch-event-stream@${version}`,
-  description: `npm fetch-event-stream ${version}: events(Response) over a fed body, node ${process.version}`,
-  incremental: true,
+export const hello = makeHello({
+  package: "fetch-event-stream",
+  how: "events(Response) over a fed body",
   event_keys: ["type", "data", "id", "retry"],
-  state_keys: [],
-  asynchronous: true,
-};
+});
+
+/** fetch-event-stream's event as the protocol's dict. */
+function asDict(event) {
+  return {
+    type: event.event ?? "message",
+    data: event.data ?? "",
+    id: event.id === undefined ? "" : String(event.id),
+    retry: event.retry ?? null,
+  };
+}
 
 export function open() {
-  const events = [];
-  const feeder = feedableBody();
-  const controller = new AbortController();
-  let failure = null;
-  (async () => {
-    for await (const event of readEvents(eventStreamResponse(feeder.body), controller.signal)) {
-      events.push({
-        type: event.event ?? "message",
-        data: event.data ?? "",
-        id: event.id === undefined ? "" : String(event.id),
-        retry: event.retry ?? null,
-      });
-    }
-  })().catch((err) => {
-    failure ??= err;
+  return fedSession(async ({ response, signal, push }) => {
+    for await (const event of readEvents(response, signal)) push(asDict(event));
   });
-  return {
-    events,
-    feed: (bytes) => feeder.push(bytes),
-    unread: feeder.unread,
-    end: () => feeder.end(),
-    stop: () => controller.abort(),
-    failure: () => failure,
-  };
 }

@@ -3,39 +3,29 @@
 // decodes with TextDecoderStream; `lastEventId` (sticky, as in a browser) is reported as `id`,
 // `retry` is that of the event's own block.
 import { parseServerSentEvents } from "parse-sse";
-import { eventStreamResponse, feedableBody, installedVersion } from "./_stream.mjs";
+import { fedSession, makeHello } from "./_session.mjs";
 
-const version = installedVersion("parse-sse");
-
-export const hello = {
-  name: `parse-sse@${version}`,
-  description: `npm parse-sse ${version}: parseServerSentEvents(Response) over a fed body, node ${process.version}`,
-  incremental: true,
+export const hello = makeHello({
+  package: "parse-sse",
+  how: "parseServerSentEvents(Response) over a fed body",
   event_keys: ["type", "data", "id", "retry"],
-  state_keys: [],
-  asynchronous: true,
-};
+});
+
+/** parse-sse's event as the protocol's dict. */
+function asDict(event) {
+  return { type: event.type, data: event.data, id: event.lastEventId, retry: event.retry ?? null };
+}
 
 export function open() {
-  const events = [];
-  const feeder = feedableBody();
-  let failure = null;
-  const reader = parseServerSentEvents(eventStreamResponse(feeder.body)).getReader();
-  (async () => {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      events.push({ type: value.type, data: value.data, id: value.lastEventId, retry: value.retry ?? null });
-    }
-  })().catch((err) => {
-    failure ??= err;
+  return fedSession(({ response, push }) => {
+    const reader = parseServerSentEvents(response).getReader();
+    const running = (async () => {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        push(asDict(value));
+      }
+    })();
+    return { running, stop: () => reader.cancel().catch(() => {}) };
   });
-  return {
-    events,
-    feed: (bytes) => feeder.push(bytes),
-    unread: feeder.unread,
-    end: () => feeder.end(),
-    stop: () => reader.cancel().catch(() => {}),
-    failure: () => failure,
-  };
 }
