@@ -211,12 +211,18 @@ def test_a_stream_cut_off_does_not_name_the_url() -> None:
 # -- --json after Ctrl-C ---------------------------------------------------------------------------
 
 
-def _drained(pid: int, port: int) -> bool:
+def _drained(pid: int, port: int, server_port: int) -> bool:
     """Whether the process has read everything sent to its socket on ``port`` (its receive queue in
-    /proc/net/tcp is empty) and is asleep (blocked on the next read, so done with what it read)."""
+    /proc/net/tcp is empty) and is asleep (blocked on the next read, so done with what it read).
+    Only the established connection to ``server_port`` counts: a socket of an earlier connection
+    that had the same local port may linger in TIME_WAIT on a busy machine."""
     with open("/proc/net/tcp", encoding="ascii") as f:
         rows = [line.split() for line in f.readlines()[1:]]
-    queues = [int(row[4].split(":")[1], 16) for row in rows if int(row[1].split(":")[1], 16) == port]
+    queues = [
+        int(row[4].split(":")[1], 16)
+        for row in rows
+        if int(row[1].split(":")[1], 16) == port and int(row[2].split(":")[1], 16) == server_port and row[3] == "01"
+    ]
     tasks = Path(f"/proc/{pid}/task")
     states = [(task / "stat").read_text().rpartition(")")[2].split()[0] for task in tasks.iterdir()]
     return queues == [0] and all(state == "S" for state in states)
@@ -248,7 +254,7 @@ def _interrupted_json(args: List[str], env: Dict[str, str], first: bytes, server
         try:
             assert got_first.wait(30), "the server never got the request"
             deadline = time.monotonic() + 30  # bounds a failure only
-            while not _drained(proc.pid, sent[0]):
+            while not _drained(proc.pid, sent[0], server.port):
                 assert time.monotonic() < deadline, "the command never read what was sent"
                 time.sleep(0.01)
             proc.send_signal(signal.SIGINT)
