@@ -64,10 +64,7 @@ from __future__ import annotations
 
 import argparse
 import gc
-import importlib.metadata
 import json
-import os
-import platform
 import statistics
 import sys
 import time
@@ -75,10 +72,24 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, List, Optional
 
+from _report import (
+    TIMES,
+    cold_runs,
+    emit_child_result,
+    finish_metadata,
+    fmt_ratio,
+    header_lines,
+    progress,
+    rate,
+    ratio_of,
+    repo_on_path,
+    run_metadata,
+    select,
+    title,
+    write_outputs,
+)
 from _workloads import CHUNKINGS, Workload, perplexity_workload
 
-TIMES = "\u00d7"  # MULTIPLICATION SIGN
-REPO_ROOT = Path(__file__).resolve().parent.parent
 FAKE_BASE_URL = "http://127.0.0.1:9"  # never contacted: the streams are built from in-memory responses
 SSE_HEADERS = {"content-type": "text/event-stream; charset=utf-8"}
 
@@ -175,20 +186,8 @@ class Contender:
     skip_reason: str = ""
 
 
-def _versions(dists: tuple[str, ...]) -> str:
-    out = []
-    for dist in dists:
-        try:
-            out.append(f"{dist} {importlib.metadata.version(dist)}")
-        except importlib.metadata.PackageNotFoundError:
-            out.append(f"{dist} (not installed)")
-    return ", ".join(out)
-
-
 def sse_pplx_contenders() -> list[Contender]:
-    # Benchmark the working tree this file lives in, even when another copy is installed.
-    if str(REPO_ROOT) not in sys.path:
-        sys.path.insert(0, str(REPO_ROOT))
+    repo_on_path()
     import sse_pplx
     from sse_pplx import SSEParser
 
@@ -279,8 +278,14 @@ def _accumulate_sdk_stream(stream: Any) -> Any:
 def openai_contenders(clients: list[Any]) -> list[Contender]:
     dists = ("openai", "httpx2", "pydantic")
     try:
-        import httpx2
         import openai
+
+        try:
+            import httpx2
+        except ImportError:  # openai before 3.x (the releases that install on PyPy) is built on httpx
+            import httpx as httpx2
+
+            dists = ("openai", "httpx", "pydantic")
         from openai.lib.streaming.chat import ChatCompletionStreamState
         from openai.types.chat import ChatCompletionChunk
     except ImportError as exc:
@@ -390,6 +395,7 @@ class Policy:
     rounds: int
     slow_threshold: float
     row_budget: float
+    warmup: int = 0  # untimed runs of every row after its check run (PyPy's JIT); then the check run never counts
 
 
 @dataclass
@@ -407,6 +413,7 @@ class Row:
     times: list[float] = field(default_factory=list)
     first_run: Optional[float] = None
     first_counted: bool = False
+    slow: bool = False  # the check run took >= --slow-threshold: the row obeys --row-budget
     spent: float = 0.0
     outcome: Optional[dict[str, Any]] = None
     differences: list[str] = field(default_factory=list)
@@ -430,9 +437,10 @@ def timed_run(run: Runner, chunks: list[bytes]) -> tuple[float, Any]:
 def wants_more(row: Row, policy: Policy) -> bool:
     if row.status != "ok" or len(row.times) >= policy.rounds:
         return False
-    if policy.row_budget <= 0 or not row.first_counted:
+    if policy.row_budget <= 0 or not row.slow:
         return True
-    return row.spent + statistics.median(row.times) <= policy.row_budget
+    typical = statistics.median(row.times) if row.times else (row.first_run or 0.0)
+    return row.spent + typical <= policy.row_budget
 
 
 def warm_up(contenders: list[Contender]) -> None:
@@ -469,15 +477,18 @@ def measure_cell(
         row.outcome = asdict(outcome)
         row.differences = outcome.differences(truth)
         row.first_run = row.spent = seconds
-        if seconds >= policy.slow_threshold:
+        row.slow = seconds >= policy.slow_threshold
+        if row.slow and not policy.warmup:
             row.first_counted = True
             row.times.append(seconds)
+        for _ in range(policy.warmup):
+            c.run(chunks)
     # Every round runs every contender. The fast rows (the sse_pplx rows and the floor) run back to
     # back, so that collect_chat and the floor see the same machine state; each group's order rotates
     # every round, and which group goes first alternates.
     runnable = [c for c in contenders if rows[c.key].status == "ok"]
-    fast = [c for c in runnable if not rows[c.key].first_counted]
-    slow = [c for c in runnable if rows[c.key].first_counted]
+    fast = [c for c in runnable if not rows[c.key].slow]
+    slow = [c for c in runnable if rows[c.key].slow]
     for index in range(policy.rounds):
         groups = [_rotated(fast, index), _rotated(slow, index)]
         if index % 2:
@@ -505,27 +516,7 @@ def _rotated(items: list[Contender], by: int) -> list[Contender]:
     return items[by:] + items[:by]
 
 
-def progress(text: str, prefix: bool = True) -> None:
-    sys.stderr.write(("  " if prefix else "") + text)
-    sys.stderr.flush()
-
-
 # --- reporting ------------------------------------------------------------------------------
-
-
-def _rate(value: float) -> str:
-    for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if value >= limit:
-            return f"{value / limit:.3g}{suffix}"
-    return f"{value:.3g}"
-
-
-def _ratio(a: Optional[float], b: Optional[float]) -> Optional[float]:
-    return a / b if a and b else None
-
-
-def _fmt_ratio(value: Optional[float]) -> str:
-    return "n/a" if value is None else f"{value:.2f}{TIMES}"
 
 
 def _cell_name(stream: str, chunking: str) -> str:
@@ -544,17 +535,17 @@ def compute_bars(rows: list[Row], cells: list[tuple[str, str]]) -> list[dict[str
         ours = median(REFERENCE)
         entry: dict[str, Any] = {"stream": stream, "chunking": chunking}
         for sdk in SDK_BARS:
-            ratio = _ratio(median(sdk), ours)
+            ratio = ratio_of(median(sdk), ours)
             entry[f"{sdk}_over_sse_pplx"] = ratio
             entry[f"{sdk}_meets"] = None if ratio is None else ratio >= SDK_TARGET
-        ratio = _ratio(median("openai-state"), ours)
+        ratio = ratio_of(median("openai-state"), ours)
         entry["openai-state_over_sse_pplx"] = ratio
-        ratio = _ratio(ours, median(FLOOR))
+        ratio = ratio_of(ours, median(FLOOR))
         entry["sse_pplx_over_floor"] = ratio
         entry["floor_meets"] = None if ratio is None else ratio <= FLOOR_TARGET
         ref, floor = by_key.get((stream, chunking, REFERENCE)), by_key.get((stream, chunking, FLOOR))
         entry["sse_pplx_over_floor_paired"] = _paired_ratio(ref, floor)
-        entry["sse_pplx_over_floor_best"] = _ratio(ref and ref.best, floor and floor.best)
+        entry["sse_pplx_over_floor_best"] = ratio_of(ref and ref.best, floor and floor.best)
         bars.append(entry)
     return bars
 
@@ -584,6 +575,17 @@ class Notes:
         ]
 
 
+def rounds_line(meta: dict[str, Any]) -> str:
+    """How the rounds were run (``Policy``), as bench_chat and bench_responses report it."""
+    warmup = f"{meta['warmup']} untimed run(s) per row after its check run, then " if meta.get("warmup") else ""
+    counted = "" if meta.get("warmup") else "count it and "
+    return (
+        f"- rounds: {warmup}median of up to {meta['rounds']} timed rounds per row, round-robin; rows whose check run "
+        f"took ≥ {meta['slow_threshold_s']:g} s {counted}stop before exceeding "
+        f"{meta['row_budget_s']:g} s per cell (`n` = rounds behind the median)"
+    )
+
+
 def markdown_report(
     rows: list[Row],
     contenders: list[Contender],
@@ -592,19 +594,15 @@ def markdown_report(
     truths: dict[str, Outcome],
     bars: list[dict[str, Any]],
     meta: dict[str, Any],
+    cold: Optional[list[ColdRow]] = None,
 ) -> str:
     labels = {c.key: c.label for c in contenders}
     explains = {c.key: c.explain for c in contenders}
     lines = [
-        "# Chat-stream benchmark: sse_pplx vs the openai / perplexityai SDK streaming objects",
+        title("Chat-stream benchmark: sse_pplx vs the openai / perplexityai SDK streaming objects", meta),
         "",
-        f"- Python {meta['python']} on {meta['platform']}, {meta['cpus']} CPUs, {meta['date']}; "
-        f"load average {meta['loadavg_start']} at start, {meta['loadavg_end']} at end",
-        f"- sse_pplx: {meta['sse_pplx']}",
-        f"- peers: {meta['peers']}",
-        f"- rounds: median of up to {meta['rounds']} timed rounds per row, round-robin; rows whose check run "
-        f"took ≥ {meta['slow_threshold_s']:g} s count it and stop before exceeding "
-        f"{meta['row_budget_s']:g} s per cell (`n` = rounds behind the median)",
+        *header_lines(meta),
+        rounds_line(meta),
     ]
     for stream, workload in workloads.items():
         truth = truths[stream]
@@ -641,7 +639,7 @@ def markdown_report(
                 lines.append(f"| {name} | {c.label} | error [{number}] | | | | | | |")
                 continue
             seconds = row.median or float("nan")
-            relative = "ref" if c.key == REFERENCE else _fmt_ratio(_ratio(seconds, ref_median))
+            relative = "ref" if c.key == REFERENCE else fmt_ratio(ratio_of(seconds, ref_median))
             check = "ok"
             if row.differences:
                 text = "; ".join(row.differences)
@@ -651,7 +649,7 @@ def markdown_report(
                 check = f"**differs** [{number}]"
             lines.append(
                 f"| {name} | {c.label} | {seconds * 1e3:.1f} | {(row.best or seconds) * 1e3:.1f} | "
-                f"{_rate(row.n_chat_chunks / seconds)} | "
+                f"{rate(row.n_chat_chunks / seconds)} | "
                 f"{row.n_bytes / seconds / 1e6:.1f} | {relative} | {len(row.times)} | {check} |"
             )
     lines += [
@@ -682,9 +680,9 @@ def markdown_report(
             f"{verdict(bar['openai_over_sse_pplx'], bar['openai_meets'])} | "
             f"{verdict(bar['perplexityai_over_sse_pplx'], bar['perplexityai_meets'])} | "
             f"{verdict(bar['sse_pplx_over_floor'], bar['floor_meets'])}"
-            f" (paired {_fmt_ratio(bar['sse_pplx_over_floor_paired'])},"
-            f" best {_fmt_ratio(bar['sse_pplx_over_floor_best'])}) | "
-            f"{_fmt_ratio(bar['openai-state_over_sse_pplx'])} |"
+            f" (paired {fmt_ratio(bar['sse_pplx_over_floor_paired'])},"
+            f" best {fmt_ratio(bar['sse_pplx_over_floor_best'])}) | "
+            f"{fmt_ratio(bar['openai-state_over_sse_pplx'])} |"
         )
     lines += [
         "",
@@ -699,6 +697,8 @@ def markdown_report(
     if notes.items:
         lines += ["", "Notes:"]
         lines += notes.render()
+    if cold:
+        lines += cold_lines(cold, contenders, rows, meta["cold"])
     lines += ["", f"- total benchmark wall time: {meta['wall_time_s']:.0f} s"]
     return "\n".join(lines) + "\n"
 
@@ -741,6 +741,113 @@ def summary_lines(bars: list[dict[str, Any]], labels: dict[str, str]) -> list[st
     return lines
 
 
+# --- cold: the first run in a fresh process -------------------------------------------------
+
+
+@dataclass
+class ColdRow:
+    """One contender's first run on one cell, in ``--cold`` fresh processes."""
+
+    stream: str
+    chunking: str
+    contender: str
+    times: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    differences: list[str] = field(default_factory=list)
+
+    @property
+    def median(self) -> Optional[float]:
+        return statistics.median(self.times) if self.times else None
+
+
+def measure_cold(cells: list[tuple[str, str]], contenders: list[Contender], repeats: int) -> list[ColdRow]:
+    """Every runnable contender on every cell, ``repeats`` fresh processes each timing one run."""
+    out: list[ColdRow] = []
+    for stream, chunking in cells:
+        progress(f"{stream}/{chunking}: cold, {repeats} fresh process(es) per row\n", prefix=False)
+        for c in contenders:
+            if c.run is None:
+                continue
+            row = ColdRow(stream, chunking, c.key)
+            arguments = ["--cold-child", c.key, "--streams", stream, "--chunkings", chunking]
+            for result in cold_runs(Path(__file__), arguments, repeats, timeout=600.0):
+                if "error" in result:
+                    row.errors.append(result["error"])
+                    continue
+                row.times.append(result["seconds"])
+                row.differences = result["differences"]
+            if row.median is not None:
+                progress(f"{c.label:<42} {row.median * 1e3:9.1f} ms cold (n={len(row.times)})\n")
+            out.append(row)
+    return out
+
+
+def cold_child(key: str, stream: str, chunking: str) -> int:
+    """``--cold-child KEY``: one timed run of one contender in this fresh process, as one JSON line.
+
+    Imports and the SDK client are set up first (untimed); the run is the process's first on
+    any stream: no warm-up, so on PyPy nothing of the contender's code is compiled yet.
+    """
+    clients: list[Any] = []
+    if key in (REFERENCE, "iter_chat_chunks", FLOOR):
+        family = sse_pplx_contenders()
+    elif key.startswith("openai"):
+        family = openai_contenders(clients)
+    else:
+        family = perplexity_contenders(clients)
+    contender = next(c for c in family if c.key == key)
+    if contender.run is None:
+        raise SystemExit(f"{contender.label} skipped: {contender.skip_reason}")
+    workload = perplexity_workload(STREAMS[stream])
+    chunks = CHUNKINGS[chunking](workload.body)
+    seconds, native = timed_run(contender.run, chunks)
+    differences = contender.summarize(native).differences(truth_of(workload))
+    for client in clients:
+        client.close()
+    emit_child_result({"seconds": seconds, "differences": differences})
+    return 0
+
+
+def cold_lines(cold: list[ColdRow], contenders: list[Contender], rows: list[Row], repeats: int) -> list[str]:
+    """The cold table: each row's first run in a fresh process, against collect_chat's and its own warm time."""
+    labels = {c.key: c.label for c in contenders}
+    warm = {(r.stream, r.chunking, r.contender): r.median for r in rows}
+    refs = {(r.stream, r.chunking): r.median for r in cold if r.contender == REFERENCE}
+    lines = [
+        "",
+        f"## Cold: the first run in a fresh process (median of {repeats} processes)",
+        "",
+        "| stream / chunks | row | cold ms | fastest / slowest ms | vs collect_chat (cold) | warm ms | cold / warm "
+        "| check |",
+        "|---|---|--:|--:|--:|--:|--:|---|",
+    ]
+    for r in cold:
+        name, label = _cell_name(r.stream, r.chunking), labels[r.contender]
+        if r.median is None:
+            lines.append(f"| {name} | {label} | error | | | | | {'; '.join(sorted(set(r.errors)))} |")
+            continue
+        warm_median = warm.get((r.stream, r.chunking, r.contender))
+        ref = refs.get((r.stream, r.chunking))
+        relative = "ref" if r.contender == REFERENCE else fmt_ratio(ratio_of(r.median, ref))
+        check = "**differs**: " + "; ".join(r.differences) if r.differences else "ok"
+        if r.errors:
+            check += f" ({len(r.errors)} process(es) failed: {r.errors[0]})"
+        lines.append(
+            f"| {name} | {label} | {r.median * 1e3:.1f} | {min(r.times) * 1e3:.1f} / {max(r.times) * 1e3:.1f} | "
+            f"{relative} | {'n/a' if warm_median is None else f'{warm_median * 1e3:.1f}'} | "
+            f"{fmt_ratio(ratio_of(r.median, warm_median))} |"
+            f" {check} |"
+        )
+    lines += [
+        "",
+        "cold = a fresh process (imports and the SDK client set up first, untimed) timing its first run on the "
+        "cell's bytes, with no warm-up: what a short-lived process sees, and on PyPy the time before the JIT has "
+        "compiled the contender's code. warm = the median of the timed rounds above. cold / warm > 1 is the "
+        "warm-up cost.",
+    ]
+    return lines
+
+
 # --- main -----------------------------------------------------------------------------------
 
 
@@ -771,13 +878,27 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
         help="comma list of row keys to run (collect_chat is always run): "
         "iter_chat_chunks,floor,openai,openai-state,perplexityai",
     )
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=0,
+        help="untimed runs of every row per cell after its check run (for PyPy's JIT; default 0)",
+    )
+    parser.add_argument(
+        "--cold",
+        type=int,
+        default=0,
+        metavar="R",
+        help="also time every row's first run in R fresh processes per cell (default 0: no cold table)",
+    )
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     parser.add_argument("--markdown", metavar="PATH", help="also write the Markdown report to a file")
+    parser.add_argument("--cold-child", metavar="KEY", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.rounds is None:
         args.rounds = 1 if args.quick else 7
-    if args.rounds < 1:
-        parser.error("--rounds must be at least 1")
+    if args.rounds < 1 or args.warmup < 0 or args.cold < 0:
+        parser.error("--rounds must be at least 1, --warmup and --cold at least 0")
     args.streams = args.streams.split(",")
     args.chunkings = args.chunkings.split(",")
     for name in args.streams:
@@ -789,56 +910,22 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
     return args
 
 
-def _loadavg() -> str:
-    try:
-        return " ".join(f"{x:.2f}" for x in os.getloadavg())
-    except (AttributeError, OSError):
-        return "n/a"
-
-
-def _busy(loadavg: str, cpus: Optional[int]) -> str:
-    """A warning when other processes were already using the CPUs before the run started."""
-    try:
-        load = float(loadavg.split()[0])
-    except (ValueError, IndexError):
-        return ""
-    if cpus and load >= 0.5 * cpus:
-        return (
-            f"the machine was already busy when the run started (1-min load {load:.2f} on {cpus} CPUs): single "
-            "rounds can vary by 2x; compare within a cell, and for the close floor bar look at the paired and "
-            "best ratios too"
-        )
-    return ""
-
-
 def main(argv: Optional[list[str]] = None) -> int:
     args = parse_args(argv)
-    policy = Policy(args.rounds, args.slow_threshold, args.row_budget)
+    if args.cold_child:
+        return cold_child(args.cold_child, args.streams[0], args.chunkings[0])
+    policy = Policy(args.rounds, args.slow_threshold, args.row_budget, args.warmup)
     clients: list[Any] = []
-    contenders = all_contenders(clients)
-    if args.contenders:
-        wanted = set(args.contenders.split(",")) | {REFERENCE}
-        unknown = wanted - {c.key for c in contenders}
-        if unknown:
-            raise SystemExit(f"unknown contender(s): {', '.join(sorted(unknown))}")
-        contenders = [c for c in contenders if c.key in wanted]
-
-    import sse_pplx
-
-    dists = sorted({d for c in contenders for d in c.dists}, key=str.lower)
-    meta: dict[str, Any] = {
-        "python": platform.python_version(),
-        "platform": platform.platform(terse=True),
-        "cpus": os.cpu_count(),
-        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-        "loadavg_start": _loadavg(),
-        "sse_pplx": f"{sse_pplx.__version__} from {os.path.dirname(sse_pplx.__file__ or '')}",
-        "peers": _versions(tuple(dists)),
-        "rounds": policy.rounds,
-        "slow_threshold_s": policy.slow_threshold,
-        "row_budget_s": policy.row_budget,
-        "quick": args.quick,
-    }
+    contenders = select(all_contenders(clients), args.contenders, REFERENCE, key=lambda c: c.key)
+    meta = run_metadata(
+        (d for c in contenders for d in c.dists),
+        rounds=policy.rounds,
+        slow_threshold_s=policy.slow_threshold,
+        row_budget_s=policy.row_budget,
+        warmup=policy.warmup,
+        cold=args.cold,
+        quick=args.quick,
+    )
     started = time.perf_counter()
     progress("warm-up\n", prefix=False)
     warm_up(contenders)
@@ -850,27 +937,21 @@ def main(argv: Optional[list[str]] = None) -> int:
         rows += measure_cell(stream, chunking, workloads[stream], truths[stream], contenders, policy)
     for client in clients:
         client.close()
-    meta["wall_time_s"] = round(time.perf_counter() - started, 1)
-    meta["loadavg_end"] = _loadavg()
-    meta["busy"] = _busy(meta["loadavg_start"], meta["cpus"])
+    cold = measure_cold(cells, contenders, args.cold) if args.cold else []
+    finish_metadata(meta, started)
     bars = compute_bars(rows, cells)
-    report = markdown_report(rows, contenders, cells, workloads, truths, bars, meta)
-    sys.stdout.write(report)
-    if args.markdown:
-        with open(args.markdown, "w", encoding="utf-8") as fh:
-            fh.write(report)
-    if args.json:
-        payload = {
-            "meta": meta,
-            "contenders": [
-                {"key": c.key, "label": c.label, "how": c.how, "skipped": c.skip_reason or None} for c in contenders
-            ],
-            "truth": {s: asdict(t) for s, t in truths.items()},
-            "rows": [{**asdict(r), "median": r.median} for r in rows],
-            "bars": bars,
-        }
-        with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump(payload, fh, indent=2)
+    report = markdown_report(rows, contenders, cells, workloads, truths, bars, meta, cold)
+    payload = {
+        "meta": meta,
+        "contenders": [
+            {"key": c.key, "label": c.label, "how": c.how, "skipped": c.skip_reason or None} for c in contenders
+        ],
+        "truth": {s: asdict(t) for s, t in truths.items()},
+        "rows": [{**asdict(r), "median": r.median} for r in rows],
+        "bars": bars,
+        "cold": [{**asdict(r), "median": r.median} for r in cold],
+    }
+    write_outputs(report, args.markdown, args.json, payload)
     return 0
 
 

@@ -80,34 +80,29 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import os
-import platform
 import statistics
 import sys
 import time
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any, Callable, ClassVar, List, Optional
 
-from _workloads import CHUNKINGS
-from bench_chat import (
-    Notes,
-    Policy,
-    _busy,
-    _fmt_ratio,
-    _loadavg,
-    _paired_ratio,
-    _rate,
-    _ratio,
-    _rotated,
-    _versions,
+from _report import (
+    TIMES,
+    finish_metadata,
+    fmt_ratio,
+    header_lines,
     progress,
-    timed_run,
-    wants_more,
+    rate,
+    ratio_of,
+    repo_on_path,
+    run_metadata,
+    select,
+    title,
+    write_outputs,
 )
+from _workloads import CHUNKINGS
+from bench_chat import Notes, Policy, _paired_ratio, _rotated, rounds_line, timed_run, wants_more
 
-TIMES = "\u00d7"  # MULTIPLICATION SIGN
-REPO_ROOT = Path(__file__).resolve().parent.parent
 FAKE_BASE_URL = "http://127.0.0.1:9"  # never contacted: every request is answered by an httpx MockTransport
 SSE_HEADERS = {"content-type": "text/event-stream; charset=utf-8"}
 REQUEST = {"input": "Why are there two tides a day?", "model": "perplexity/sonar"}
@@ -129,12 +124,6 @@ DEFAULT_DELTAS = 3000
 Runner = Callable[[List[bytes]], Any]
 
 
-def _repo_on_path() -> None:
-    # Benchmark the working tree this file lives in, even when another copy is installed.
-    if str(REPO_ROOT) not in sys.path:
-        sys.path.insert(0, str(REPO_ROOT))
-
-
 # --- the workload and what it must decode to -----------------------------------------------------
 
 
@@ -147,7 +136,7 @@ class AgentWorkload:
 
 
 def agent_workload(stream: str, deltas: int) -> AgentWorkload:
-    _repo_on_path()
+    repo_on_path()
     from conformance.response_examples import agent_stream
 
     body = agent_stream(deltas, named=STREAMS[stream])
@@ -300,7 +289,7 @@ class WrongDecode(AssertionError):
 
 
 def sse_pplx_contenders(expected: str) -> list[Contender]:
-    _repo_on_path()
+    repo_on_path()
     from sse_pplx import SSEParser
     from sse_pplx.responses import collect_response, iter_response_events
 
@@ -574,6 +563,7 @@ class Row:
     times: list[float] = field(default_factory=list)
     first_run: Optional[float] = None
     first_counted: bool = False
+    slow: bool = False  # the check run took >= --slow-threshold: the row obeys --row-budget
     spent: float = 0.0
     outcome: Optional[dict[str, Any]] = None
     differences: list[str] = field(default_factory=list)
@@ -633,7 +623,7 @@ def measure_cell(
             raise WrongDecode(f"{c.label} on {_cell_name(stream, chunking)}: " + "; ".join(row.differences))
         row.first_run = row.spent = seconds
         if seconds >= policy.slow_threshold:
-            row.first_counted = True
+            row.slow = row.first_counted = True
             row.times.append(seconds)
     # Every round runs every contender. The fast rows (the sse_pplx rows and the floor) run back to
     # back, so that collect_response and the floor see the same machine state; each group's order
@@ -704,22 +694,22 @@ def compute_bars(rows: list[Row], cells: list[tuple[str, str]]) -> list[dict[str
         entry: dict[str, Any] = {"stream": stream, "chunking": chunking}
         for sdk in SDK_BARS:
             peer, transport = median(sdk), median(sdk + "-transport")
-            ratio = _ratio(peer, ours)
+            ratio = ratio_of(peer, ours)
             entry[f"{sdk}_over_sse_pplx"] = ratio
             entry[f"{sdk}_meets"] = None if ratio is None else ratio >= SDK_TARGET
             net = None if peer is None or transport is None else peer - transport
-            entry[f"{sdk}_net_over_sse_pplx"] = _ratio(net, ours)
+            entry[f"{sdk}_net_over_sse_pplx"] = ratio_of(net, ours)
             entry[f"{sdk}_over_sse_pplx_paired"] = _paired_ratio(row_of(sdk), row_of(REFERENCE))
-            entry[f"{sdk}_over_floor"] = _ratio(peer, floor)
+            entry[f"{sdk}_over_floor"] = ratio_of(peer, floor)
             entry[f"{sdk}_transport_ms"] = None if transport is None else transport * 1e3
-        entry["openai-stream_over_sse_pplx"] = _ratio(median("openai-stream"), ours)
-        ratio = _ratio(ours, floor)
+        entry["openai-stream_over_sse_pplx"] = ratio_of(median("openai-stream"), ours)
+        ratio = ratio_of(ours, floor)
         entry["sse_pplx_over_floor"] = ratio
         entry["floor_meets"] = None if ratio is None else ratio <= FLOOR_TARGET
         ref, floor_row = row_of(REFERENCE), row_of(FLOOR)
         entry["sse_pplx_over_floor_paired"] = _paired_ratio(ref, floor_row)
-        entry["sse_pplx_over_floor_best"] = _ratio(ref and ref.best, floor_row and floor_row.best)
-        entry["iter_over_floor"] = _ratio(median("iter_response_events"), floor)
+        entry["sse_pplx_over_floor_best"] = ratio_of(ref and ref.best, floor_row and floor_row.best)
+        entry["iter_over_floor"] = ratio_of(median("iter_response_events"), floor)
         bars.append(entry)
     return bars
 
@@ -736,15 +726,10 @@ def markdown_report(
 ) -> str:
     explains = {c.key: c.explain for c in contenders}
     lines = [
-        "# Agent-stream benchmark: sse_pplx vs the perplexityai / openai SDK streaming objects",
+        title("Agent-stream benchmark: sse_pplx vs the perplexityai / openai SDK streaming objects", meta),
         "",
-        f"- Python {meta['python']} on {meta['platform']}, {meta['cpus']} CPUs, {meta['date']}; "
-        f"load average {meta['loadavg_start']} at start, {meta['loadavg_end']} at end",
-        f"- sse_pplx: {meta['sse_pplx']}",
-        f"- peers: {meta['peers']}",
-        f"- rounds: median of up to {meta['rounds']} timed rounds per row, round-robin; rows whose check run "
-        f"took ≥ {meta['slow_threshold_s']:g} s count it and stop before exceeding "
-        f"{meta['row_budget_s']:g} s per cell (`n` = rounds behind the median)",
+        *header_lines(meta),
+        rounds_line(meta),
     ]
     for stream, workload in workloads.items():
         truth = truths[stream]
@@ -781,7 +766,7 @@ def markdown_report(
                 lines.append(f"| {name} | {c.label} | error [{number}] | | | | | | |")
                 continue
             seconds = row.median or float("nan")
-            relative = "ref" if c.key == REFERENCE else _fmt_ratio(_ratio(seconds, ref_median))
+            relative = "ref" if c.key == REFERENCE else fmt_ratio(ratio_of(seconds, ref_median))
             check = "ok"
             if row.differences:
                 text = "; ".join(row.differences)
@@ -789,7 +774,7 @@ def markdown_report(
                     text += ". " + explains[c.key]
                 number = notes.add(c.label, _cell_name(stream, chunking), text)
                 check = f"**differs** [{number}]"
-            events = "" if c.key.endswith("-transport") else _rate(row.n_events / seconds)
+            events = "" if c.key.endswith("-transport") else rate(row.n_events / seconds)
             lines.append(
                 f"| {name} | {c.label} | {seconds * 1e3:.2f} | {(row.best or seconds) * 1e3:.2f} | {events} | "
                 f"{row.n_bytes / seconds / 1e6:.1f} | {relative} | {len(row.times)} | {check} |"
@@ -821,8 +806,8 @@ def markdown_report(
         if bar[f"{sdk}_over_sse_pplx"] is None:
             return text
         return (
-            f"{text} (paired {_fmt_ratio(bar[f'{sdk}_over_sse_pplx_paired'])}, "
-            f"without transport {_fmt_ratio(bar[f'{sdk}_net_over_sse_pplx'])})"
+            f"{text} (paired {fmt_ratio(bar[f'{sdk}_over_sse_pplx_paired'])}, "
+            f"without transport {fmt_ratio(bar[f'{sdk}_net_over_sse_pplx'])})"
         )
 
     for bar in bars:
@@ -830,10 +815,10 @@ def markdown_report(
             f"| {_cell_name(bar['stream'], bar['chunking'])} | {sdk_cell(bar, 'perplexityai')} | "
             f"{sdk_cell(bar, 'openai')} | "
             f"{verdict(bar['sse_pplx_over_floor'], bar['floor_meets'])}"
-            f" (paired {_fmt_ratio(bar['sse_pplx_over_floor_paired'])},"
-            f" best {_fmt_ratio(bar['sse_pplx_over_floor_best'])}) | "
-            f"{_fmt_ratio(bar['iter_over_floor'])} | {_fmt_ratio(bar['perplexityai_over_floor'])} | "
-            f"{_fmt_ratio(bar['openai_over_floor'])} |"
+            f" (paired {fmt_ratio(bar['sse_pplx_over_floor_paired'])},"
+            f" best {fmt_ratio(bar['sse_pplx_over_floor_best'])}) | "
+            f"{fmt_ratio(bar['iter_over_floor'])} | {fmt_ratio(bar['perplexityai_over_floor'])} | "
+            f"{fmt_ratio(bar['openai_over_floor'])} |"
         )
     lines += [
         "",
@@ -996,34 +981,21 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
 def main(argv: Optional[list[str]] = None) -> int:
     args = parse_args(argv)
     policy = Policy(args.rounds, args.slow_threshold, args.row_budget)
-    _repo_on_path()
-    import sse_pplx
+    repo_on_path()
     from conformance.response_examples import expected_text
 
     clients: list[Any] = []
-    contenders = all_contenders(expected_text(args.deltas), clients)
-    if args.contenders:
-        wanted = set(args.contenders.split(",")) | {REFERENCE}
-        unknown = wanted - {c.key for c in contenders}
-        if unknown:
-            raise SystemExit(f"unknown contender(s): {', '.join(sorted(unknown))}")
-        contenders = [c for c in contenders if c.key in wanted]
-
-    dists = sorted({d for c in contenders for d in c.dists}, key=str.lower)
-    meta: dict[str, Any] = {
-        "python": platform.python_version(),
-        "platform": platform.platform(terse=True),
-        "cpus": os.cpu_count(),
-        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-        "loadavg_start": _loadavg(),
-        "sse_pplx": f"{sse_pplx.__version__} from {os.path.dirname(sse_pplx.__file__ or '')}",
-        "peers": _versions(tuple(dists)),
-        "rounds": policy.rounds,
-        "slow_threshold_s": policy.slow_threshold,
-        "row_budget_s": policy.row_budget,
-        "deltas": args.deltas,
-        "quick": args.quick,
-    }
+    contenders = select(
+        all_contenders(expected_text(args.deltas), clients), args.contenders, REFERENCE, lambda c: c.key
+    )
+    meta = run_metadata(
+        (d for c in contenders for d in c.dists),
+        rounds=policy.rounds,
+        slow_threshold_s=policy.slow_threshold,
+        row_budget_s=policy.row_budget,
+        deltas=args.deltas,
+        quick=args.quick,
+    )
     started = time.perf_counter()
     workloads = {s: agent_workload(s, args.deltas) for s in args.streams}
     truths = {s: truth_of(w, args.deltas) for s, w in workloads.items()}
@@ -1047,34 +1019,26 @@ def main(argv: Optional[list[str]] = None) -> int:
     finally:
         for client in clients:
             client.close()
-    meta["wall_time_s"] = round(time.perf_counter() - started, 1)
-    meta["loadavg_end"] = _loadavg()
-    meta["busy"] = _busy(meta["loadavg_start"], meta["cpus"])
+    finish_metadata(meta, started)
     bars = compute_bars(rows, cells)
     report = markdown_report(rows, contenders, cells, workloads, truths, bars, meta, profile)
-    sys.stdout.write(report)
-    if args.markdown:
-        with open(args.markdown, "w", encoding="utf-8") as fh:
-            fh.write(report)
-    if args.json:
-        payload = {
-            "meta": meta,
-            "contenders": [
-                {"key": c.key, "label": c.label, "how": c.how, "skipped": c.skip_reason or None} for c in contenders
-            ],
-            "truth": {
-                s: {
-                    **asdict(t),
-                    "text": f"{len(t.text):,} characters",
-                    "final_text": f"{len(t.final_text):,} characters",
-                }
-                for s, t in truths.items()
-            },
-            "rows": [{**asdict(r), "median": r.median} for r in rows],
-            "bars": bars,
-        }
-        with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump(payload, fh, indent=2)
+    payload = {
+        "meta": meta,
+        "contenders": [
+            {"key": c.key, "label": c.label, "how": c.how, "skipped": c.skip_reason or None} for c in contenders
+        ],
+        "truth": {
+            s: {
+                **asdict(t),
+                "text": f"{len(t.text):,} characters",
+                "final_text": f"{len(t.final_text):,} characters",
+            }
+            for s, t in truths.items()
+        },
+        "rows": [{**asdict(r), "median": r.median} for r in rows],
+        "bars": bars,
+    }
+    write_outputs(report, args.markdown, args.json, payload)
     return 0
 
 
