@@ -13,10 +13,11 @@ The scripts (``bench_parser.py``, ``bench_chat.py``, ``bench_responses.py``, ``b
   imported from, the peers' distribution versions, the wall time.
 * ``title`` / ``header_lines``: the report's first lines, which name the implementation, so a
   table pasted from a PyPy run says it is PyPy.
-* ``write_outputs``: the Markdown report to stdout (or stderr when the JSON goes to stdout,
+* ``add_output_options`` / ``write_outputs``: the Markdown report to stdout (or stderr when the JSON goes to stdout,
   ``--json -``) and to ``--markdown PATH``, the JSON payload to ``--json PATH``.
 * ``cold_runs``: R fresh processes of a script, each timing its first run (the figure a
   short-lived process sees: on PyPy, before the JIT has compiled anything).
+* ``Timings``: the median and best of a row's rounds.
 * formatting: ``ratio_of``, ``fmt_ratio``, ``rate``; ``progress`` to stderr.
 
 Standard library only; imports on Python 3.8 and PyPy 3.
@@ -24,10 +25,12 @@ Standard library only; imports on Python 3.8 and PyPy 3.
 
 from __future__ import annotations
 
+import argparse
 import importlib.metadata
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -64,6 +67,23 @@ def select(items: Sequence[T], spec: Optional[str], always: str, key: Callable[[
     if unknown:
         raise SystemExit(f"unknown contender(s): {', '.join(sorted(unknown))}")
     return [item for item in items if key(item) in wanted]
+
+
+# --- timings ---------------------------------------------------------------------------------
+
+
+class Timings:
+    """A mixin for a dataclass with a ``times: list[float]`` field (seconds, one per round)."""
+
+    times: List[float]
+
+    @property
+    def median(self) -> Optional[float]:
+        return statistics.median(self.times) if self.times else None
+
+    @property
+    def best(self) -> Optional[float]:
+        return min(self.times) if self.times else None
 
 
 # --- the run's metadata -----------------------------------------------------------------------
@@ -182,6 +202,12 @@ def rate(value: float) -> str:
         if value >= limit:
             return f"{value / limit:.3g}{suffix}"
     return f"{value:.3g}"
+
+
+def add_output_options(parser: argparse.ArgumentParser) -> None:
+    """--json PATH and --markdown PATH, as ``write_outputs`` honours them."""
+    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON ('-' = stdout)")
+    parser.add_argument("--markdown", metavar="PATH", help="also write the Markdown report to a file")
 
 
 def write_outputs(report: str, markdown: Optional[str], json_path: Optional[str], payload: Any) -> None:

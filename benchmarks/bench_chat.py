@@ -72,22 +72,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, List, Optional
 
-from _report import (
-    TIMES,
-    cold_runs,
-    emit_child_result,
-    finish_metadata,
-    fmt_ratio,
-    header_lines,
-    progress,
-    rate,
-    ratio_of,
-    repo_on_path,
-    run_metadata,
-    select,
-    title,
-    write_outputs,
-)
+import _report
+from _report import TIMES, Timings, fmt_ratio, progress, rate, ratio_of
 from _workloads import CHUNKINGS, Workload, perplexity_workload
 
 FAKE_BASE_URL = "http://127.0.0.1:9"  # never contacted: the streams are built from in-memory responses
@@ -187,7 +173,7 @@ class Contender:
 
 
 def sse_pplx_contenders() -> list[Contender]:
-    repo_on_path()
+    _report.repo_on_path()
     import sse_pplx
     from sse_pplx import SSEParser
 
@@ -399,7 +385,7 @@ class Policy:
 
 
 @dataclass
-class Row:
+class Row(Timings):
     """One contender on one (stream, chunking) cell."""
 
     stream: str
@@ -407,7 +393,7 @@ class Row:
     contender: str
     n_bytes: int
     n_pieces: int
-    n_chat_chunks: int
+    n_events: int  # the JSON payloads (chat chunks; agent-stream events in bench_responses)
     status: str = "ok"  # ok | error | skipped
     error: str = ""
     times: list[float] = field(default_factory=list)
@@ -417,14 +403,6 @@ class Row:
     spent: float = 0.0
     outcome: Optional[dict[str, Any]] = None
     differences: list[str] = field(default_factory=list)
-
-    @property
-    def median(self) -> Optional[float]:
-        return statistics.median(self.times) if self.times else None
-
-    @property
-    def best(self) -> Optional[float]:
-        return min(self.times) if self.times else None
 
 
 def timed_run(run: Runner, chunks: list[bytes]) -> tuple[float, Any]:
@@ -586,6 +564,65 @@ def rounds_line(meta: dict[str, Any]) -> str:
     )
 
 
+def contender_lines(contenders: list[Any]) -> list[str]:
+    """The skipped contenders and the "how it is driven" table (bench_chat and bench_responses)."""
+    lines = [f"- skipped: {c.label} ({c.skip_reason})" for c in contenders if c.run is None]
+    lines += ["", "## Contenders", "", "| row | how it is driven |", "|---|---|"]
+    return lines + [f"| {c.label} | {c.how or '-'} |" for c in contenders]
+
+
+def results_lines(
+    rows: list[Row],
+    contenders: list[Any],
+    cells: list[tuple[str, str]],
+    cell_name: Callable[[str, str], str],
+    notes: Notes,
+    per_second: str,
+    digits: int,
+    counts_events: Callable[[str], bool] = lambda key: True,
+) -> list[str]:
+    """The results table: a line per cell and contender, relative to the first contender (the reference).
+
+    Differences and errors become numbered notes, with the contender's ``explain`` appended;
+    ``counts_events(key)`` false leaves that row's rate empty (rows that decode nothing).
+    """
+    reference = contenders[0]
+    by_key = {(r.stream, r.chunking, r.contender): r for r in rows}
+    lines = [
+        "",
+        "## Results",
+        "",
+        f"| stream / chunks | row | ms | best ms | {per_second} | MB/s | vs {reference.key} | n | check |",
+        "|---|---|--:|--:|--:|--:|--:|--:|---|",
+    ]
+    for stream, chunking in cells:
+        ref = by_key.get((stream, chunking, reference.key))
+        ref_median = ref.median if ref else None
+        for c in contenders:
+            row = by_key[(stream, chunking, c.key)]
+            name = f"{cell_name(stream, chunking)} ({row.n_pieces:,} pieces)"
+            explain = f". {c.explain}" if c.explain else ""
+            if row.status == "skipped":
+                lines.append(f"| {name} | {c.label} | n/a | | | | | | skipped |")
+                continue
+            if row.status == "error":
+                number = notes.add(c.label, cell_name(stream, chunking), f"raised {row.error}{explain}")
+                lines.append(f"| {name} | {c.label} | error [{number}] | | | | | | |")
+                continue
+            seconds = row.median or float("nan")
+            relative = "ref" if c is reference else fmt_ratio(ratio_of(seconds, ref_median))
+            check = "ok"
+            if row.differences:
+                number = notes.add(c.label, cell_name(stream, chunking), "; ".join(row.differences) + explain)
+                check = f"**differs** [{number}]"
+            events = rate(row.n_events / seconds) if counts_events(c.key) else ""
+            lines.append(
+                f"| {name} | {c.label} | {seconds * 1e3:.{digits}f} | {(row.best or seconds) * 1e3:.{digits}f} | "
+                f"{events} | {row.n_bytes / seconds / 1e6:.1f} | {relative} | {len(row.times)} | {check} |"
+            )
+    return lines
+
+
 def markdown_report(
     rows: list[Row],
     contenders: list[Contender],
@@ -597,11 +634,10 @@ def markdown_report(
     cold: Optional[list[ColdRow]] = None,
 ) -> str:
     labels = {c.key: c.label for c in contenders}
-    explains = {c.key: c.explain for c in contenders}
     lines = [
-        title("Chat-stream benchmark: sse_pplx vs the openai / perplexityai SDK streaming objects", meta),
+        _report.title("Chat-stream benchmark: sse_pplx vs the openai / perplexityai SDK streaming objects", meta),
         "",
-        *header_lines(meta),
+        *_report.header_lines(meta),
         rounds_line(meta),
     ]
     for stream, workload in workloads.items():
@@ -612,46 +648,9 @@ def markdown_report(
             f"{truth.citations} citations, {truth.search_results} search results, "
             f"usage.total_tokens {truth.total_tokens}"
         )
-    lines += [f"- skipped: {c.label} ({c.skip_reason})" for c in contenders if c.run is None]
-    lines += ["", "## Contenders", "", "| row | how it is driven |", "|---|---|"]
-    lines += [f"| {c.label} | {c.how or '-'} |" for c in contenders]
-
     notes = Notes()
-    by_key = {(r.stream, r.chunking, r.contender): r for r in rows}
-    lines += [
-        "",
-        "## Results",
-        "",
-        "| stream / chunks | row | ms | best ms | chat chunks/s | MB/s | vs collect_chat | n | check |",
-        "|---|---|--:|--:|--:|--:|--:|--:|---|",
-    ]
-    for stream, chunking in cells:
-        ref = by_key.get((stream, chunking, REFERENCE))
-        ref_median = ref.median if ref else None
-        for c in contenders:
-            row = by_key[(stream, chunking, c.key)]
-            name = f"{_cell_name(stream, chunking)} ({row.n_pieces:,} pieces)"
-            if row.status == "skipped":
-                lines.append(f"| {name} | {c.label} | n/a | | | | | | skipped |")
-                continue
-            if row.status == "error":
-                number = notes.add(c.label, _cell_name(stream, chunking), f"raised {row.error}")
-                lines.append(f"| {name} | {c.label} | error [{number}] | | | | | | |")
-                continue
-            seconds = row.median or float("nan")
-            relative = "ref" if c.key == REFERENCE else fmt_ratio(ratio_of(seconds, ref_median))
-            check = "ok"
-            if row.differences:
-                text = "; ".join(row.differences)
-                if explains[c.key]:
-                    text += ". " + explains[c.key]
-                number = notes.add(c.label, _cell_name(stream, chunking), text)
-                check = f"**differs** [{number}]"
-            lines.append(
-                f"| {name} | {c.label} | {seconds * 1e3:.1f} | {(row.best or seconds) * 1e3:.1f} | "
-                f"{rate(row.n_chat_chunks / seconds)} | "
-                f"{row.n_bytes / seconds / 1e6:.1f} | {relative} | {len(row.times)} | {check} |"
-            )
+    lines += contender_lines(contenders)
+    lines += results_lines(rows, contenders, cells, _cell_name, notes, per_second="chat chunks/s", digits=1)
     lines += [
         "",
         "ms = median time for the whole stream, best ms = the fastest round; "
@@ -745,7 +744,7 @@ def summary_lines(bars: list[dict[str, Any]], labels: dict[str, str]) -> list[st
 
 
 @dataclass
-class ColdRow:
+class ColdRow(Timings):
     """One contender's first run on one cell, in ``--cold`` fresh processes."""
 
     stream: str
@@ -754,10 +753,6 @@ class ColdRow:
     times: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     differences: list[str] = field(default_factory=list)
-
-    @property
-    def median(self) -> Optional[float]:
-        return statistics.median(self.times) if self.times else None
 
 
 def measure_cold(cells: list[tuple[str, str]], contenders: list[Contender], repeats: int) -> list[ColdRow]:
@@ -770,7 +765,7 @@ def measure_cold(cells: list[tuple[str, str]], contenders: list[Contender], repe
                 continue
             row = ColdRow(stream, chunking, c.key)
             arguments = ["--cold-child", c.key, "--streams", stream, "--chunkings", chunking]
-            for result in cold_runs(Path(__file__), arguments, repeats, timeout=600.0):
+            for result in _report.cold_runs(Path(__file__), arguments, repeats, timeout=600.0):
                 if "error" in result:
                     row.errors.append(result["error"])
                     continue
@@ -804,7 +799,7 @@ def cold_child(key: str, stream: str, chunking: str) -> int:
     differences = contender.summarize(native).differences(truth_of(workload))
     for client in clients:
         client.close()
-    emit_child_result({"seconds": seconds, "differences": differences})
+    _report.emit_child_result({"seconds": seconds, "differences": differences})
     return 0
 
 
@@ -854,19 +849,7 @@ def cold_lines(cold: list[ColdRow], contenders: list[Contender], rows: list[Row]
 def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="1 timed round per row (smoke test, ~1 min)")
-    parser.add_argument("--rounds", type=int, default=None, help="timed rounds per row (default 7; 1 with --quick)")
-    parser.add_argument(
-        "--slow-threshold",
-        type=float,
-        default=0.5,
-        help="check-run seconds from which a row counts its check run and obeys --row-budget (default 0.5)",
-    )
-    parser.add_argument(
-        "--row-budget",
-        type=float,
-        default=8.0,
-        help="seconds a slow row may spend per cell before it stops repeating; 0 = no limit (default 8)",
-    )
+    add_round_options(parser)
     parser.add_argument("--streams", default="lf,crlf", help="comma list from lf,crlf (default lf,crlf)")
     parser.add_argument(
         "--chunkings",
@@ -891,18 +874,41 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
         metavar="R",
         help="also time every row's first run in R fresh processes per cell (default 0: no cold table)",
     )
-    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
-    parser.add_argument("--markdown", metavar="PATH", help="also write the Markdown report to a file")
+    _report.add_output_options(parser)
     parser.add_argument("--cold-child", metavar="KEY", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.warmup < 0 or args.cold < 0:
+        parser.error("--warmup and --cold must be at least 0")
+    return check_cells(parser, args, STREAMS)
+
+
+def add_round_options(parser: argparse.ArgumentParser) -> None:
+    """--rounds, --slow-threshold, --row-budget: the ``Policy`` (bench_chat and bench_responses)."""
+    parser.add_argument("--rounds", type=int, default=None, help="timed rounds per row (default 7; 1 with --quick)")
+    parser.add_argument(
+        "--slow-threshold",
+        type=float,
+        default=0.5,
+        help="check-run seconds from which a row counts its check run and obeys --row-budget (default 0.5)",
+    )
+    parser.add_argument(
+        "--row-budget",
+        type=float,
+        default=8.0,
+        help="seconds a slow row may spend per cell before it stops repeating; 0 = no limit (default 8)",
+    )
+
+
+def check_cells(parser: argparse.ArgumentParser, args: argparse.Namespace, streams: Any) -> argparse.Namespace:
+    """Default --rounds (1 with --quick, else 7); --streams and --chunkings as checked lists."""
     if args.rounds is None:
         args.rounds = 1 if args.quick else 7
-    if args.rounds < 1 or args.warmup < 0 or args.cold < 0:
-        parser.error("--rounds must be at least 1, --warmup and --cold at least 0")
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     args.streams = args.streams.split(",")
     args.chunkings = args.chunkings.split(",")
     for name in args.streams:
-        if name not in STREAMS:
+        if name not in streams:
             parser.error(f"unknown stream: {name}")
     for name in args.chunkings:
         if name not in CHUNKINGS:
@@ -916,8 +922,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         return cold_child(args.cold_child, args.streams[0], args.chunkings[0])
     policy = Policy(args.rounds, args.slow_threshold, args.row_budget, args.warmup)
     clients: list[Any] = []
-    contenders = select(all_contenders(clients), args.contenders, REFERENCE, key=lambda c: c.key)
-    meta = run_metadata(
+    contenders = _report.select(all_contenders(clients), args.contenders, REFERENCE, key=lambda c: c.key)
+    meta = _report.run_metadata(
         (d for c in contenders for d in c.dists),
         rounds=policy.rounds,
         slow_threshold_s=policy.slow_threshold,
@@ -938,7 +944,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     for client in clients:
         client.close()
     cold = measure_cold(cells, contenders, args.cold) if args.cold else []
-    finish_metadata(meta, started)
+    _report.finish_metadata(meta, started)
     bars = compute_bars(rows, cells)
     report = markdown_report(rows, contenders, cells, workloads, truths, bars, meta, cold)
     payload = {
@@ -951,7 +957,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         "bars": bars,
         "cold": [{**asdict(r), "median": r.median} for r in cold],
     }
-    write_outputs(report, args.markdown, args.json, payload)
+    _report.write_outputs(report, args.markdown, args.json, payload)
     return 0
 
 

@@ -78,19 +78,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from _report import (
-    TIMES,
-    finish_metadata,
-    fmt_ratio,
-    header_lines,
-    progress,
-    ratio_of,
-    repo_on_path,
-    run_metadata,
-    select,
-    title,
-    write_outputs,
-)
+import _report
+from _report import TIMES, Timings, fmt_ratio, progress, ratio_of
 from _workloads import perplexity_events
 from bench_chat import Outcome, accumulate_payloads
 
@@ -299,7 +288,7 @@ def _split_url(url: str) -> Tuple[str, int, str]:
 
 
 def sse_pplx_contenders() -> List[Contender]:
-    repo_on_path()
+    _report.repo_on_path()
     import sse_pplx
 
     sync = Contender(
@@ -599,12 +588,12 @@ def all_contenders() -> List[Contender]:
 
 
 @dataclass
-class Row:
+class Row(Timings):
     key: str
     label: str
     status: str = "ok"  # ok | skipped | error
     error: str = ""
-    totals: List[float] = field(default_factory=list)
+    times: List[float] = field(default_factory=list)
     cpus: List[float] = field(default_factory=list)
     firsts: List[float] = field(default_factory=list)
     slow_firsts: List[float] = field(default_factory=list)
@@ -612,14 +601,6 @@ class Row:
     warmup_s: Optional[float] = None
     differences: List[str] = field(default_factory=list)
     outcome: Optional[Dict[str, Any]] = None
-
-    @property
-    def median(self) -> Optional[float]:
-        return statistics.median(self.totals) if self.totals else None
-
-    @property
-    def best(self) -> Optional[float]:
-        return min(self.totals) if self.totals else None
 
 
 def _timed(run: Runner, limit: Optional[int]) -> Sample:
@@ -664,11 +645,11 @@ def measure(
         order = keys[index % len(keys) :] + keys[: index % len(keys)]
         for key in order:
             sample = _timed(fast[key], None)
-            rows[key].totals.append(sample.total)
+            rows[key].times.append(sample.total)
             rows[key].cpus.append(sample.cpu)
             if sample.first is not None:
                 rows[key].firsts.append(sample.first)
-        progress(f"round {index + 1}/{rounds}: " + ", ".join(f"{k} {rows[k].totals[-1] * 1e3:.0f}" for k in order))
+        progress(f"round {index + 1}/{rounds}: " + ", ".join(f"{k} {rows[k].times[-1] * 1e3:.0f}" for k in order))
         progress(" ms\n", prefix=False)
     for index in range(slow_rounds):
         order = keys[index % len(keys) :] + keys[: index % len(keys)]
@@ -732,8 +713,8 @@ def compute_bars(rows: List[Row]) -> Dict[str, Any]:
     bars["sse_pplx_over_floor"] = ratio
     bars["floor_meets"] = None if ratio is None else ratio <= FLOOR_TARGET
     paired = None
-    if ours and floor and ours.totals and len(ours.totals) == len(floor.totals):
-        paired = statistics.median(a / b for a, b in zip(ours.totals, floor.totals))
+    if ours and floor and ours.times and len(ours.times) == len(floor.times):
+        paired = statistics.median(a / b for a, b in zip(ours.times, floor.times))
     bars["sse_pplx_over_floor_paired"] = paired
     bars["sse_pplx_over_floor_best"] = ratio_of(ours.best if ours else None, floor.best if floor else None)
     # The same ratios on the client thread's CPU time (less disturbed by other load and by the server).
@@ -750,9 +731,9 @@ def markdown_report(
 ) -> str:
     info = meta["server"]
     lines = [
-        title("Client benchmark over loopback: sse_pplx vs bare http.client and the SDKs", meta),
+        _report.title("Client benchmark over loopback: sse_pplx vs bare http.client and the SDKs", meta),
         "",
-        *header_lines(meta),
+        *_report.header_lines(meta),
         f"- stream: {info['events']:,} SSE events ({info['events'] - 2:,} chat chunks + final chunk + `[DONE]`), "
         f"{info['sse_bytes']:,} SSE bytes ({info['wire_bytes']:,} on the wire with the chunked framing), "
         f"sha256 {info['sha256'][:12]}…; one event per HTTP chunk and TCP write, TCP_NODELAY, server in a child "
@@ -863,8 +844,7 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
         help="comma list of rows to run (sse_pplx always runs): floor,openai,perplexityai,sse_pplx-async,server",
     )
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="add a cProfile (top N) of sse_pplx")
-    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON ('-' = stdout)")
-    parser.add_argument("--markdown", metavar="PATH", help="also write the Markdown report to a file")
+    _report.add_output_options(parser)
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.slow_rounds < 0 or args.events < 1:
@@ -885,11 +865,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.serve:
         return serve_main(args.events, args.pause)
     _no_proxy_for_loopback()
-    contenders = select(all_contenders(), args.contenders, REFERENCE, lambda c: c.key)
+    contenders = _report.select(all_contenders(), args.contenders, REFERENCE, lambda c: c.key)
     events, expected = perplexity_events(b"\n", args.events)
     truth = accumulate_payloads([json.loads(data) for _, data in expected if data != "[DONE]"])
     digest = hashlib.sha256(b"".join(events)).hexdigest()
-    meta = run_metadata(
+    meta = _report.run_metadata(
         (d for c in contenders for d in c.dists), rounds=args.rounds, slow_rounds=args.slow_rounds, pause_s=args.pause
     )
     started = time.perf_counter()
@@ -905,7 +885,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         rows = measure(contenders, server, truth, args.rounds, args.slow_rounds)
         if args.profile:
             profile = profile_reference(sse_pplx_contenders()[0], server, args.profile)
-    finish_metadata(meta, started)
+    _report.finish_metadata(meta, started)
     bars = compute_bars(rows)
     report = markdown_report(rows, contenders, bars, meta, profile)
     payload = {
@@ -928,7 +908,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         ],
         "bars": bars,
     }
-    write_outputs(report, args.markdown, args.json, payload)
+    _report.write_outputs(report, args.markdown, args.json, payload)
     return 0
 
 

@@ -48,20 +48,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import _report
 from _adapters import Adapter, Pair, Runner, adapter, all_adapters
-from _report import (
-    TIMES,
-    cold_runs,
-    emit_child_result,
-    finish_metadata,
-    header_lines,
-    progress,
-    rate,
-    run_metadata,
-    select,
-    title,
-    write_outputs,
-)
+from _report import TIMES, progress, rate
 from _workloads import CHUNKINGS, MIB, WORKLOADS, Workload, big_workload
 
 REFERENCE = "sse_pplx"
@@ -297,7 +286,7 @@ def measure_cold(warm: list[Cell], policy: RoundPolicy, repeats: int) -> list[Ce
             continue
         where = f"{cell.workload},{cell.chunking},{cell.parser}"
         arguments = ["--cold-child", where, "--budget", str(policy.budget)]
-        for result in cold_runs(Path(__file__), arguments, repeats, timeout=policy.budget + 300):
+        for result in _report.cold_runs(Path(__file__), arguments, repeats, timeout=policy.budget + 300):
             if "error" in result:
                 cell.error = result["error"]
             elif result["status"] == "timeout":
@@ -324,9 +313,9 @@ def cold_child(where: str, budget: float) -> int:
     try:
         seconds, events = timed_round(parser.run, chunks, budget)
     except CellTimeout:
-        emit_child_result({"status": "timeout", "seconds": None, "diff": ""})
+        _report.emit_child_result({"status": "timeout", "seconds": None, "diff": ""})
         return 0
-    emit_child_result(
+    _report.emit_child_result(
         {"status": "ok", "seconds": seconds, "diff": describe_diff(parser.pairs(events), workload.expected)}
     )
     return 0
@@ -466,9 +455,9 @@ def markdown_report(
 def _header_lines(meta: dict[str, Any], workloads: dict[str, Workload], adapters: list[Adapter]) -> list[str]:
     warmup = f", {meta['warmup']} untimed warm-up round(s) after the first" if meta["warmup"] else ""
     lines = [
-        title("SSE parser benchmark", meta),
+        _report.title("SSE parser benchmark", meta),
         "",
-        *header_lines(meta),
+        *_report.header_lines(meta),
         (
             f"- rounds: {meta['rounds']} (median){warmup}, budget {meta['budget_s']:g} s per round, "
             f"{'quick matrix' if meta['quick'] else 'full matrix'}"
@@ -540,8 +529,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="also time each cell's first round in R fresh processes per parser (default 0: no cold table)",
     )
     parser.add_argument("--cold-child", help=argparse.SUPPRESS)
-    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
-    parser.add_argument("--markdown", metavar="PATH", help="also write the Markdown report to a file")
+    _report.add_output_options(parser)
     args = parser.parse_args(argv)
     if args.rounds is None:
         args.rounds = 1 if args.quick else 5
@@ -561,12 +549,12 @@ def build_matrix(args: argparse.Namespace) -> dict[str, list[str]]:
 
 
 def select_adapters(args: argparse.Namespace) -> list[Adapter]:
-    return select(all_adapters(), args.parsers, REFERENCE, lambda a: a.name)
+    return _report.select(all_adapters(), args.parsers, REFERENCE, lambda a: a.name)
 
 
 def environment(args: argparse.Namespace, adapters: list[Adapter]) -> dict[str, Any]:
     ours = next(a for a in adapters if a.name == REFERENCE)
-    return run_metadata(
+    return _report.run_metadata(
         (a.dist for a in adapters if a.dist),
         rounds=args.rounds,
         warmup=args.warmup,
@@ -596,7 +584,7 @@ def main(argv: list[str] | None = None) -> int:
         sizes = (MIB // 4, MIB // 2) if args.quick else (MIB, 2 * MIB)
         linearity = linearity_check(adapters[0], sizes, policy)
     extra, summary = summary_lines(cells, linearity)
-    finish_metadata(meta, started)
+    _report.finish_metadata(meta, started)
     extra.append(f"- total benchmark wall time: {meta['wall_time_s']:.0f} s")
     report = markdown_report(cells, workloads, adapters, meta, extra, cold)
     payload = {
@@ -605,7 +593,7 @@ def main(argv: list[str] | None = None) -> int:
         "cells": [{**asdict(c), "median": c.median} for c in cells],
         "cold": [{**asdict(c), "median": c.median} for c in cold],
     }
-    write_outputs(report, args.markdown, args.json, payload)
+    _report.write_outputs(report, args.markdown, args.json, payload)
     return 0
 
 

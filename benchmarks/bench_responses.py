@@ -80,28 +80,28 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import statistics
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any, Callable, ClassVar, List, Optional
 
-from _report import (
-    TIMES,
-    finish_metadata,
-    fmt_ratio,
-    header_lines,
-    progress,
-    rate,
-    ratio_of,
-    repo_on_path,
-    run_metadata,
-    select,
-    title,
-    write_outputs,
-)
+import _report
+from _report import TIMES, fmt_ratio, progress, ratio_of
 from _workloads import CHUNKINGS
-from bench_chat import Notes, Policy, _paired_ratio, _rotated, rounds_line, timed_run, wants_more
+from bench_chat import (
+    Notes,
+    Policy,
+    Row,
+    _paired_ratio,
+    _rotated,
+    add_round_options,
+    check_cells,
+    contender_lines,
+    results_lines,
+    rounds_line,
+    timed_run,
+    wants_more,
+)
 
 FAKE_BASE_URL = "http://127.0.0.1:9"  # never contacted: every request is answered by an httpx MockTransport
 SSE_HEADERS = {"content-type": "text/event-stream; charset=utf-8"}
@@ -136,7 +136,7 @@ class AgentWorkload:
 
 
 def agent_workload(stream: str, deltas: int) -> AgentWorkload:
-    repo_on_path()
+    _report.repo_on_path()
     from conformance.response_examples import agent_stream
 
     body = agent_stream(deltas, named=STREAMS[stream])
@@ -289,7 +289,7 @@ class WrongDecode(AssertionError):
 
 
 def sse_pplx_contenders(expected: str) -> list[Contender]:
-    repo_on_path()
+    _report.repo_on_path()
     from sse_pplx import SSEParser
     from sse_pplx.responses import collect_response, iter_response_events
 
@@ -548,35 +548,6 @@ def all_contenders(expected: str, clients: list[Any]) -> list[Contender]:
 # --- measuring ------------------------------------------------------------------------------------
 
 
-@dataclass
-class Row:
-    """One contender on one (stream, chunking) cell."""
-
-    stream: str
-    chunking: str
-    contender: str
-    n_bytes: int
-    n_pieces: int
-    n_events: int
-    status: str = "ok"  # ok | error | skipped
-    error: str = ""
-    times: list[float] = field(default_factory=list)
-    first_run: Optional[float] = None
-    first_counted: bool = False
-    slow: bool = False  # the check run took >= --slow-threshold: the row obeys --row-budget
-    spent: float = 0.0
-    outcome: Optional[dict[str, Any]] = None
-    differences: list[str] = field(default_factory=list)
-
-    @property
-    def median(self) -> Optional[float]:
-        return statistics.median(self.times) if self.times else None
-
-    @property
-    def best(self) -> Optional[float]:
-        return min(self.times) if self.times else None
-
-
 def warm_up(contenders: list[Contender], chunks: list[bytes]) -> None:
     """One untimed run of everyone: imports, pydantic caches, first-call costs."""
     for c in contenders:
@@ -724,11 +695,10 @@ def markdown_report(
     meta: dict[str, Any],
     profile: str,
 ) -> str:
-    explains = {c.key: c.explain for c in contenders}
     lines = [
-        title("Agent-stream benchmark: sse_pplx vs the perplexityai / openai SDK streaming objects", meta),
+        _report.title("Agent-stream benchmark: sse_pplx vs the perplexityai / openai SDK streaming objects", meta),
         "",
-        *header_lines(meta),
+        *_report.header_lines(meta),
         rounds_line(meta),
     ]
     for stream, workload in workloads.items():
@@ -738,47 +708,11 @@ def markdown_report(
             f"accumulated: {len(truth.text):,} characters of text, status `{truth.status}`, "
             f"{truth.search_results} search results, usage.total_tokens {truth.total_tokens}"
         )
-    lines += [f"- skipped: {c.label} ({c.skip_reason})" for c in contenders if c.run is None]
-    lines += ["", "## Contenders", "", "| row | how it is driven |", "|---|---|"]
-    lines += [f"| {c.label} | {c.how or '-'} |" for c in contenders]
-
     notes = Notes()
-    by_key = {(r.stream, r.chunking, r.contender): r for r in rows}
-    lines += [
-        "",
-        "## Results",
-        "",
-        "| stream / chunks | row | ms | best ms | events/s | MB/s | vs collect_response | n | check |",
-        "|---|---|--:|--:|--:|--:|--:|--:|---|",
-    ]
-    for stream, chunking in cells:
-        ref = by_key.get((stream, chunking, REFERENCE))
-        ref_median = ref.median if ref else None
-        for c in contenders:
-            row = by_key[(stream, chunking, c.key)]
-            name = f"{_cell_name(stream, chunking)} ({row.n_pieces:,} pieces)"
-            if row.status == "skipped":
-                lines.append(f"| {name} | {c.label} | n/a | | | | | | skipped |")
-                continue
-            if row.status == "error":
-                text = f"raised {row.error}" + (f". {explains[c.key]}" if explains[c.key] else "")
-                number = notes.add(c.label, _cell_name(stream, chunking), text)
-                lines.append(f"| {name} | {c.label} | error [{number}] | | | | | | |")
-                continue
-            seconds = row.median or float("nan")
-            relative = "ref" if c.key == REFERENCE else fmt_ratio(ratio_of(seconds, ref_median))
-            check = "ok"
-            if row.differences:
-                text = "; ".join(row.differences)
-                if explains[c.key]:
-                    text += ". " + explains[c.key]
-                number = notes.add(c.label, _cell_name(stream, chunking), text)
-                check = f"**differs** [{number}]"
-            events = "" if c.key.endswith("-transport") else rate(row.n_events / seconds)
-            lines.append(
-                f"| {name} | {c.label} | {seconds * 1e3:.2f} | {(row.best or seconds) * 1e3:.2f} | {events} | "
-                f"{row.n_bytes / seconds / 1e6:.1f} | {relative} | {len(row.times)} | {check} |"
-            )
+    lines += contender_lines(contenders)
+    lines += results_lines(
+        rows, contenders, cells, _cell_name, notes, "events/s", 2, lambda key: not key.endswith("-transport")
+    )
     lines += [
         "",
         "ms = median time for the whole stream, best ms = the fastest round; events/s = the stream's JSON events "
@@ -932,19 +866,7 @@ def summary_lines(bars: list[dict[str, Any]]) -> list[str]:
 def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="1 timed round per row (smoke test, ~20 s)")
-    parser.add_argument("--rounds", type=int, default=None, help="timed rounds per row (default 7; 1 with --quick)")
-    parser.add_argument(
-        "--slow-threshold",
-        type=float,
-        default=0.5,
-        help="check-run seconds from which a row counts its check run and obeys --row-budget (default 0.5)",
-    )
-    parser.add_argument(
-        "--row-budget",
-        type=float,
-        default=8.0,
-        help="seconds a slow row may spend per cell before it stops repeating; 0 = no limit (default 8)",
-    )
+    add_round_options(parser)
     parser.add_argument("--deltas", type=int, default=DEFAULT_DELTAS, help="text deltas in the stream (default 3000)")
     parser.add_argument("--streams", default="named,unnamed", help="comma list from named,unnamed (default both)")
     parser.add_argument(
@@ -958,37 +880,24 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
         "perplexityai,perplexityai-transport,openai,openai-stream,openai-transport",
     )
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="add a cProfile (top N) of sse_pplx")
-    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
-    parser.add_argument("--markdown", metavar="PATH", help="also write the Markdown report to a file")
+    _report.add_output_options(parser)
     args = parser.parse_args(argv)
-    if args.rounds is None:
-        args.rounds = 1 if args.quick else 7
-    if args.rounds < 1:
-        parser.error("--rounds must be at least 1")
     if args.deltas < 1:
         parser.error("--deltas must be at least 1")
-    args.streams = args.streams.split(",")
-    args.chunkings = args.chunkings.split(",")
-    for name in args.streams:
-        if name not in STREAMS:
-            parser.error(f"unknown stream: {name}")
-    for name in args.chunkings:
-        if name not in CHUNKINGS:
-            parser.error(f"unknown chunking: {name}")
-    return args
+    return check_cells(parser, args, STREAMS)
 
 
 def main(argv: Optional[list[str]] = None) -> int:
     args = parse_args(argv)
     policy = Policy(args.rounds, args.slow_threshold, args.row_budget)
-    repo_on_path()
+    _report.repo_on_path()
     from conformance.response_examples import expected_text
 
     clients: list[Any] = []
-    contenders = select(
+    contenders = _report.select(
         all_contenders(expected_text(args.deltas), clients), args.contenders, REFERENCE, lambda c: c.key
     )
-    meta = run_metadata(
+    meta = _report.run_metadata(
         (d for c in contenders for d in c.dists),
         rounds=policy.rounds,
         slow_threshold_s=policy.slow_threshold,
@@ -1019,7 +928,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     finally:
         for client in clients:
             client.close()
-    finish_metadata(meta, started)
+    _report.finish_metadata(meta, started)
     bars = compute_bars(rows, cells)
     report = markdown_report(rows, contenders, cells, workloads, truths, bars, meta, profile)
     payload = {
@@ -1038,7 +947,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         "rows": [{**asdict(r), "median": r.median} for r in rows],
         "bars": bars,
     }
-    write_outputs(report, args.markdown, args.json, payload)
+    _report.write_outputs(report, args.markdown, args.json, payload)
     return 0
 
 
