@@ -93,14 +93,15 @@ from bench_chat import (
     Policy,
     Row,
     _paired_ratio,
-    _rotated,
     add_round_options,
     check_cells,
     contender_lines,
+    report_rows,
     results_lines,
     rounds_line,
+    run_rounds,
+    summary_lines,
     timed_run,
-    wants_more,
 )
 
 FAKE_BASE_URL = "http://127.0.0.1:9"  # never contacted: every request is answered by an httpx MockTransport
@@ -596,30 +597,8 @@ def measure_cell(
         if seconds >= policy.slow_threshold:
             row.slow = row.first_counted = True
             row.times.append(seconds)
-    # Every round runs every contender. The fast rows (the sse_pplx rows and the floor) run back to
-    # back, so that collect_response and the floor see the same machine state; each group's order
-    # rotates every round, and which group goes first alternates.
-    runnable = [c for c in contenders if rows[c.key].status == "ok"]
-    fast = [c for c in runnable if c.group == "fast"]
-    peers = [c for c in runnable if c.group != "fast"]
-    for index in range(policy.rounds):
-        groups = [_rotated(fast, index), _rotated(peers, index)]
-        if index % 2:
-            groups.reverse()
-        for c in groups[0] + groups[1]:
-            row = rows[c.key]
-            if not wants_more(row, policy):
-                continue
-            assert c.run is not None
-            seconds, _ = timed_run(c.run, chunks)
-            row.times.append(seconds)
-            row.spent += seconds
-    for c in contenders:
-        row = rows[c.key]
-        if row.median is not None:
-            mark = "  DIFFERS" if row.differences else ""
-            progress(f"{c.label:<56} {row.median * 1e3:9.2f} ms  (n={len(row.times)}){mark}\n")
-    return [rows[c.key] for c in contenders]
+    run_rounds(rows, contenders, [c for c in contenders if c.group == "fast"], chunks, policy)
+    return report_rows(rows, contenders, width=56, digits=2)
 
 
 def profile_ours(contenders: list[Contender], chunks: list[bytes], top: int) -> str:
@@ -762,7 +741,7 @@ def markdown_report(
         "alone. SDK / floor is the most that an implementation running at the floor could show against that SDK.",
         "",
     ]
-    lines += summary_lines(bars)
+    lines += summary_lines(bars, {}, REFERENCE, SDK_BARS, _cell_name(*HEADLINE))
     if meta.get("busy"):
         lines.append(f"- **caution**: {meta['busy']}")
     if notes.items:
@@ -813,51 +792,6 @@ def breakdown_lines(rows: list[Row], cells: list[tuple[str, str]]) -> list[str]:
         "`json.loads`); typed events + loop = iter_response_events - collect_response (an event view per event, the "
         "generator, the consumer loop). Differences of medians: noisy, and negative when two rows are within noise.",
     ]
-
-
-def _tally(met: int, total: int) -> str:
-    return f"**met** in {met}/{total} cells" if met == total else f"**missed**: met in {met}/{total} cells"
-
-
-def summary_lines(bars: list[dict[str, Any]]) -> list[str]:
-    lines: list[str] = []
-    headline = next((b for b in bars if (b["stream"], b["chunking"]) == HEADLINE), None)
-    if headline is not None:
-        parts = []
-        for sdk in SDK_BARS:
-            ratio = headline[f"{sdk}_over_sse_pplx"]
-            if ratio is not None:
-                parts.append(f"{sdk} / collect_response **{ratio:.1f}{TIMES}**")
-        ratio = headline["sse_pplx_over_floor"]
-        if ratio is not None:
-            parts.append(f"collect_response / floor **{ratio:.2f}{TIMES}**")
-        lines.append(f"- {_cell_name(*HEADLINE)} (the headline cell): " + "; ".join(parts))
-    for sdk in SDK_BARS:
-        ratios = [b[f"{sdk}_over_sse_pplx"] for b in bars if b[f"{sdk}_over_sse_pplx"] is not None]
-        if ratios:
-            met = sum(r >= SDK_TARGET for r in ratios)
-            floors = [b[f"{sdk}_over_floor"] for b in bars if b[f"{sdk}_over_floor"] is not None]
-            reach = ""
-            if floors and min(floors) < SDK_TARGET:
-                reach = (
-                    f"; the floor itself is {min(floors):.1f}{TIMES}-{max(floors):.1f}{TIMES} faster than {sdk}: "
-                    f"less than {SDK_TARGET:g}{TIMES} in {sum(f < SDK_TARGET for f in floors)}/{len(floors)} cells, "
-                    "where even a decoder as fast as the floor would miss this bar"
-                )
-            lines.append(
-                f"- ≥ {SDK_TARGET:g}{TIMES} faster than {sdk}: {_tally(met, len(ratios))} "
-                f"(lowest {min(ratios):.1f}{TIMES}, highest {max(ratios):.1f}{TIMES}){reach}"
-            )
-    for key, how in (("", "ratio of medians"), ("_paired", "paired per round"), ("_best", "best rounds")):
-        ratios = [b["sse_pplx_over_floor" + key] for b in bars if b["sse_pplx_over_floor" + key] is not None]
-        if ratios:
-            met = sum(r <= FLOOR_TARGET for r in ratios)
-            lines.append(
-                f"- collect_response within {FLOOR_TARGET:g}{TIMES} of the floor ({how}): "
-                f"{_tally(met, len(ratios))} "
-                f"(highest {max(ratios):.2f}{TIMES}, lowest {min(ratios):.2f}{TIMES})"
-            )
-    return lines
 
 
 # --- main -----------------------------------------------------------------------------------------
