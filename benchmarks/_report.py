@@ -196,6 +196,13 @@ def fmt_ratio(value: Optional[float]) -> str:
     return "n/a" if value is None else f"{value:.2f}{TIMES}"
 
 
+def verdict(ratio: Optional[float], meets: Optional[bool]) -> str:
+    """The ratio with a check mark when the target is met, a cross when not; ``n/a`` without a ratio."""
+    if ratio is None:
+        return "n/a"
+    return f"{ratio:.2f}{TIMES} {'✓' if meets else '✗'}"
+
+
 def rate(value: float) -> str:
     """``1.23M``, ``456k``: three significant digits."""
     for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):

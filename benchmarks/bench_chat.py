@@ -652,6 +652,14 @@ def results_lines(
     return lines
 
 
+def floor_cell(bar: dict[str, Any]) -> str:
+    """The floor bar's cell: the ratio of medians with its verdict, then the paired and best ratios."""
+    return (
+        f"{_report.verdict(bar['sse_pplx_over_floor'], bar['floor_meets'])}"
+        f" (paired {fmt_ratio(bar['sse_pplx_over_floor_paired'])}, best {fmt_ratio(bar['sse_pplx_over_floor_best'])})"
+    )
+
+
 def markdown_report(
     rows: list[Row],
     contenders: list[Contender],
@@ -697,19 +705,12 @@ def markdown_report(
         "|---|--:|--:|--:|--:|",
     ]
 
-    def verdict(ratio: Optional[float], meets: Optional[bool]) -> str:
-        if ratio is None:
-            return "n/a"
-        return f"{ratio:.2f}{TIMES} {'✓' if meets else '✗'}"
-
     for bar in bars:
         lines.append(
             f"| {_cell_name(bar['stream'], bar['chunking'])} | "
-            f"{verdict(bar['openai_over_sse_pplx'], bar['openai_meets'])} | "
-            f"{verdict(bar['perplexityai_over_sse_pplx'], bar['perplexityai_meets'])} | "
-            f"{verdict(bar['sse_pplx_over_floor'], bar['floor_meets'])}"
-            f" (paired {fmt_ratio(bar['sse_pplx_over_floor_paired'])},"
-            f" best {fmt_ratio(bar['sse_pplx_over_floor_best'])}) | "
+            f"{_report.verdict(bar['openai_over_sse_pplx'], bar['openai_meets'])} | "
+            f"{_report.verdict(bar['perplexityai_over_sse_pplx'], bar['perplexityai_meets'])} | "
+            f"{floor_cell(bar)} | "
             f"{fmt_ratio(bar['openai-state_over_sse_pplx'])} |"
         )
     lines += [

@@ -96,6 +96,7 @@ from bench_chat import (
     add_round_options,
     check_cells,
     contender_lines,
+    floor_cell,
     report_rows,
     results_lines,
     rounds_line,
@@ -709,13 +710,8 @@ def markdown_report(
         "|---|--:|--:|--:|--:|--:|--:|",
     ]
 
-    def verdict(ratio: Optional[float], meets: Optional[bool]) -> str:
-        if ratio is None:
-            return "n/a"
-        return f"{ratio:.2f}{TIMES} {'✓' if meets else '✗'}"
-
     def sdk_cell(bar: dict[str, Any], sdk: str) -> str:
-        text = verdict(bar[f"{sdk}_over_sse_pplx"], bar[f"{sdk}_meets"])
+        text = _report.verdict(bar[f"{sdk}_over_sse_pplx"], bar[f"{sdk}_meets"])
         if bar[f"{sdk}_over_sse_pplx"] is None:
             return text
         return (
@@ -727,9 +723,7 @@ def markdown_report(
         lines.append(
             f"| {_cell_name(bar['stream'], bar['chunking'])} | {sdk_cell(bar, 'perplexityai')} | "
             f"{sdk_cell(bar, 'openai')} | "
-            f"{verdict(bar['sse_pplx_over_floor'], bar['floor_meets'])}"
-            f" (paired {fmt_ratio(bar['sse_pplx_over_floor_paired'])},"
-            f" best {fmt_ratio(bar['sse_pplx_over_floor_best'])}) | "
+            f"{floor_cell(bar)} | "
             f"{fmt_ratio(bar['iter_over_floor'])} | {fmt_ratio(bar['perplexityai_over_floor'])} | "
             f"{fmt_ratio(bar['openai_over_floor'])} |"
         )
