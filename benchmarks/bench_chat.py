@@ -720,7 +720,7 @@ def markdown_report(
         "rounds: both are less sensitive to other load on the machine than the ratio of medians.",
         "",
     ]
-    lines += summary_lines(bars, labels, REFERENCE, SDK_BARS, _cell_name(*HEADLINE))
+    lines += summary_lines(bars, labels, REFERENCE, SDK_BARS, HEADLINE, _cell_name)
     if meta.get("busy"):
         lines.append(f"- **caution**: {meta['busy']}")
     if notes.items:
@@ -737,7 +737,12 @@ def _tally(met: int, total: int) -> str:
 
 
 def summary_lines(
-    bars: list[dict[str, Any]], labels: dict[str, str], reference: str, sdks: tuple[str, ...], headline: str
+    bars: list[dict[str, Any]],
+    labels: dict[str, str],
+    reference: str,
+    sdks: tuple[str, ...],
+    headline: tuple[str, str],
+    cell_name: Callable[[str, str], str],
 ) -> list[str]:
     """The bars summed up (bench_chat and bench_responses): the headline cell, then each bar over all cells.
 
@@ -745,7 +750,7 @@ def summary_lines(
     faster than that SDK, the line says so: there even a decoder at the floor would miss the bar.
     """
     lines: list[str] = []
-    top = next((b for b in bars if _cell_name(b["stream"], b["chunking"]) == headline), None)
+    top = next((b for b in bars if (b["stream"], b["chunking"]) == headline), None)
     if top is not None:
         parts = []
         for sdk in sdks:
@@ -755,7 +760,7 @@ def summary_lines(
         ratio = top["sse_pplx_over_floor"]
         if ratio is not None:
             parts.append(f"{reference} / floor **{ratio:.2f}{TIMES}**")
-        lines.append(f"- {headline} (the headline cell): " + "; ".join(parts))
+        lines.append(f"- {cell_name(*headline)} (the headline cell): " + "; ".join(parts))
     for sdk in sdks:
         ratios = [b[f"{sdk}_over_sse_pplx"] for b in bars if b[f"{sdk}_over_sse_pplx"] is not None]
         if ratios:

@@ -735,7 +735,7 @@ def markdown_report(
         "alone. SDK / floor is the most that an implementation running at the floor could show against that SDK.",
         "",
     ]
-    lines += summary_lines(bars, {}, REFERENCE, SDK_BARS, _cell_name(*HEADLINE))
+    lines += summary_lines(bars, {}, REFERENCE, SDK_BARS, HEADLINE, _cell_name)
     if meta.get("busy"):
         lines.append(f"- **caution**: {meta['busy']}")
     if notes.items:
