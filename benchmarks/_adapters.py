@@ -265,14 +265,23 @@ def _baseline_pairs(blocks: list[Any]) -> list[Pair]:
     return out
 
 
+_FACTORIES: dict[str, Callable[[], Adapter]] = {
+    "sse_pplx": _sse_pplx_adapter,
+    "sseclient-py": _sseclient_adapter,
+    "httpx-sse": _httpx_sse_adapter,
+    "requests-sse": _requests_sse_adapter,
+    "openai": lambda: _stainless_adapter("openai", "openai", "openai._streaming"),
+    "perplexityai": lambda: _stainless_adapter("perplexityai", "perplexityai", "perplexity._streaming"),
+    "baseline": lambda: Adapter("baseline", None, baseline_run, _baseline_pairs),
+}
+ADAPTER_NAMES = tuple(_FACTORIES)
+
+
+def adapter(name: str) -> Adapter:
+    """One parser's adapter, importing only that parser (a cold process of ``bench_parser.py``)."""
+    return _FACTORIES[name]()
+
+
 def all_adapters() -> list[Adapter]:
     """Every parser in table order: sse_pplx first, the baseline last."""
-    return [
-        _sse_pplx_adapter(),
-        _sseclient_adapter(),
-        _httpx_sse_adapter(),
-        _requests_sse_adapter(),
-        _stainless_adapter("openai", "openai", "openai._streaming"),
-        _stainless_adapter("perplexityai", "perplexityai", "perplexity._streaming"),
-        Adapter("baseline", None, baseline_run, _baseline_pairs),
-    ]
+    return [factory() for factory in _FACTORIES.values()]

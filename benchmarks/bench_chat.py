@@ -64,10 +64,7 @@ from __future__ import annotations
 
 import argparse
 import gc
-import importlib.metadata
 import json
-import os
-import platform
 import statistics
 import sys
 import time
@@ -75,10 +72,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, List, Optional
 
+import _report
+from _report import TIMES, Timings, fmt_ratio, progress, rate, ratio_of
 from _workloads import CHUNKINGS, Workload, perplexity_workload
 
-TIMES = "\u00d7"  # MULTIPLICATION SIGN
-REPO_ROOT = Path(__file__).resolve().parent.parent
 FAKE_BASE_URL = "http://127.0.0.1:9"  # never contacted: the streams are built from in-memory responses
 SSE_HEADERS = {"content-type": "text/event-stream; charset=utf-8"}
 
@@ -175,20 +172,8 @@ class Contender:
     skip_reason: str = ""
 
 
-def _versions(dists: tuple[str, ...]) -> str:
-    out = []
-    for dist in dists:
-        try:
-            out.append(f"{dist} {importlib.metadata.version(dist)}")
-        except importlib.metadata.PackageNotFoundError:
-            out.append(f"{dist} (not installed)")
-    return ", ".join(out)
-
-
 def sse_pplx_contenders() -> list[Contender]:
-    # Benchmark the working tree this file lives in, even when another copy is installed.
-    if str(REPO_ROOT) not in sys.path:
-        sys.path.insert(0, str(REPO_ROOT))
+    _report.repo_on_path()
     import sse_pplx
     from sse_pplx import SSEParser
 
@@ -279,9 +264,14 @@ def _accumulate_sdk_stream(stream: Any) -> Any:
 def openai_contenders(clients: list[Any]) -> list[Contender]:
     dists = ("openai", "httpx2", "pydantic")
     try:
-        import httpx2
         import openai
-        from openai.lib.streaming.chat import ChatCompletionStreamState
+
+        try:
+            import httpx2
+        except ImportError:  # openai before 3.x (the releases that install on PyPy) is built on httpx
+            import httpx as httpx2
+
+            dists = ("openai", "httpx", "pydantic")
         from openai.types.chat import ChatCompletionChunk
     except ImportError as exc:
         return [
@@ -289,7 +279,21 @@ def openai_contenders(clients: list[Any]) -> list[Contender]:
             Contender("openai-state", "openai.Stream + StreamState", "", None, dists=dists, skip_reason=str(exc)),
         ]
 
-    client = openai.OpenAI(api_key="sk-test", base_url=FAKE_BASE_URL, max_retries=0)
+    try:  # openai's own accumulator came in openai 1.40; older releases (PyPy's) still get the plain stream row
+        from openai.lib.streaming.chat import ChatCompletionStreamState
+    except ImportError as exc:
+        state_missing = f"openai {openai.__version__}: {exc}"
+    else:
+        state_missing = ""
+
+    try:
+        client = openai.OpenAI(api_key="sk-test", base_url=FAKE_BASE_URL, max_retries=0)
+    except Exception as exc:  # e.g. openai < 1.55.3 with httpx >= 0.28 (its removed `proxies` argument)
+        why = f"openai {openai.__version__}: OpenAI() raised {type(exc).__name__}: {exc}"
+        return [
+            Contender("openai", "openai.Stream", "", None, dists=dists, skip_reason=why),
+            Contender("openai-state", "openai.Stream + StreamState", "", None, dists=dists, skip_reason=why),
+        ]
     clients.append(client)
     url = FAKE_BASE_URL + "/chat/completions"
 
@@ -333,8 +337,9 @@ def openai_contenders(clients: list[Any]) -> list[Contender]:
             "the same `openai.Stream`, every chunk passed to `ChatCompletionStreamState().handle_chunk()`, then "
             "`get_final_completion()`: `.choices[0].message.content`, `.usage`, `citations` / `search_results` "
             "via `getattr`",
-            run_state,
+            None if state_missing else run_state,
             dists=dists,
+            skip_reason=state_missing,
             explain=(
                 "openai's `ChatCompletionStreamState` builds its snapshot from the *first* chunk "
                 "(`_convert_initial_chunk_into_snapshot`) and afterwards merges only `choices`, `usage`, "
@@ -390,10 +395,11 @@ class Policy:
     rounds: int
     slow_threshold: float
     row_budget: float
+    warmup: int = 0  # untimed runs of every row after its check run (PyPy's JIT); then the check run never counts
 
 
 @dataclass
-class Row:
+class Row(Timings):
     """One contender on one (stream, chunking) cell."""
 
     stream: str
@@ -401,23 +407,16 @@ class Row:
     contender: str
     n_bytes: int
     n_pieces: int
-    n_chat_chunks: int
+    n_events: int  # the JSON payloads (chat chunks; agent-stream events in bench_responses)
     status: str = "ok"  # ok | error | skipped
     error: str = ""
     times: list[float] = field(default_factory=list)
     first_run: Optional[float] = None
     first_counted: bool = False
+    slow: bool = False  # the check run took >= --slow-threshold: the row obeys --row-budget
     spent: float = 0.0
     outcome: Optional[dict[str, Any]] = None
     differences: list[str] = field(default_factory=list)
-
-    @property
-    def median(self) -> Optional[float]:
-        return statistics.median(self.times) if self.times else None
-
-    @property
-    def best(self) -> Optional[float]:
-        return min(self.times) if self.times else None
 
 
 def timed_run(run: Runner, chunks: list[bytes]) -> tuple[float, Any]:
@@ -430,9 +429,10 @@ def timed_run(run: Runner, chunks: list[bytes]) -> tuple[float, Any]:
 def wants_more(row: Row, policy: Policy) -> bool:
     if row.status != "ok" or len(row.times) >= policy.rounds:
         return False
-    if policy.row_budget <= 0 or not row.first_counted:
+    if policy.row_budget <= 0 or not row.slow:
         return True
-    return row.spent + statistics.median(row.times) <= policy.row_budget
+    typical = statistics.median(row.times) if row.times else (row.first_run or 0.0)
+    return row.spent + typical <= policy.row_budget
 
 
 def warm_up(contenders: list[Contender]) -> None:
@@ -469,17 +469,31 @@ def measure_cell(
         row.outcome = asdict(outcome)
         row.differences = outcome.differences(truth)
         row.first_run = row.spent = seconds
-        if seconds >= policy.slow_threshold:
+        row.slow = seconds >= policy.slow_threshold
+        if row.slow and not policy.warmup:
             row.first_counted = True
             row.times.append(seconds)
-    # Every round runs every contender. The fast rows (the sse_pplx rows and the floor) run back to
-    # back, so that collect_chat and the floor see the same machine state; each group's order rotates
-    # every round, and which group goes first alternates.
+        for _ in range(policy.warmup):
+            c.run(chunks)
+    fast = [c for c in contenders if not rows[c.key].slow]
+    run_rounds(rows, contenders, fast, chunks, policy)
+    return report_rows(rows, contenders, width=42, digits=1)
+
+
+def run_rounds(
+    rows: dict[str, Row], contenders: list[Any], fast: list[Any], chunks: list[bytes], policy: Policy
+) -> None:
+    """The timed rounds of one cell (bench_chat and bench_responses), after every row's check run.
+
+    Every round runs every contender. The ``fast`` rows (the sse_pplx rows and the floor) run back
+    to back, so that the reference and the floor see the same machine state; each group's order
+    rotates every round, and which group goes first alternates.
+    """
     runnable = [c for c in contenders if rows[c.key].status == "ok"]
-    fast = [c for c in runnable if not rows[c.key].first_counted]
-    slow = [c for c in runnable if rows[c.key].first_counted]
+    first = [c for c in runnable if c in fast]
+    second = [c for c in runnable if c not in fast]
     for index in range(policy.rounds):
-        groups = [_rotated(fast, index), _rotated(slow, index)]
+        groups = [_rotated(first, index), _rotated(second, index)]
         if index % 2:
             groups.reverse()
         for c in groups[0] + groups[1]:
@@ -490,42 +504,26 @@ def measure_cell(
             seconds, _ = timed_run(c.run, chunks)
             row.times.append(seconds)
             row.spent += seconds
+
+
+def report_rows(rows: dict[str, Row], contenders: list[Any], width: int, digits: int) -> list[Row]:
+    """Each row's median to stderr; the rows in the contenders' order."""
     for c in contenders:
         row = rows[c.key]
         if row.median is not None:
             mark = "  DIFFERS" if row.differences else ""
-            progress(f"{c.label:<42} {row.median * 1e3:9.1f} ms  (n={len(row.times)}){mark}\n")
+            progress(f"{c.label:<{width}} {row.median * 1e3:9.{digits}f} ms  (n={len(row.times)}){mark}\n")
     return [rows[c.key] for c in contenders]
 
 
-def _rotated(items: list[Contender], by: int) -> list[Contender]:
+def _rotated(items: list[Any], by: int) -> list[Any]:
     if not items:
         return items
     by %= len(items)
     return items[by:] + items[:by]
 
 
-def progress(text: str, prefix: bool = True) -> None:
-    sys.stderr.write(("  " if prefix else "") + text)
-    sys.stderr.flush()
-
-
 # --- reporting ------------------------------------------------------------------------------
-
-
-def _rate(value: float) -> str:
-    for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if value >= limit:
-            return f"{value / limit:.3g}{suffix}"
-    return f"{value:.3g}"
-
-
-def _ratio(a: Optional[float], b: Optional[float]) -> Optional[float]:
-    return a / b if a and b else None
-
-
-def _fmt_ratio(value: Optional[float]) -> str:
-    return "n/a" if value is None else f"{value:.2f}{TIMES}"
 
 
 def _cell_name(stream: str, chunking: str) -> str:
@@ -544,17 +542,17 @@ def compute_bars(rows: list[Row], cells: list[tuple[str, str]]) -> list[dict[str
         ours = median(REFERENCE)
         entry: dict[str, Any] = {"stream": stream, "chunking": chunking}
         for sdk in SDK_BARS:
-            ratio = _ratio(median(sdk), ours)
+            ratio = ratio_of(median(sdk), ours)
             entry[f"{sdk}_over_sse_pplx"] = ratio
             entry[f"{sdk}_meets"] = None if ratio is None else ratio >= SDK_TARGET
-        ratio = _ratio(median("openai-state"), ours)
+        ratio = ratio_of(median("openai-state"), ours)
         entry["openai-state_over_sse_pplx"] = ratio
-        ratio = _ratio(ours, median(FLOOR))
+        ratio = ratio_of(ours, median(FLOOR))
         entry["sse_pplx_over_floor"] = ratio
         entry["floor_meets"] = None if ratio is None else ratio <= FLOOR_TARGET
         ref, floor = by_key.get((stream, chunking, REFERENCE)), by_key.get((stream, chunking, FLOOR))
         entry["sse_pplx_over_floor_paired"] = _paired_ratio(ref, floor)
-        entry["sse_pplx_over_floor_best"] = _ratio(ref and ref.best, floor and floor.best)
+        entry["sse_pplx_over_floor_best"] = ratio_of(ref and ref.best, floor and floor.best)
         bars.append(entry)
     return bars
 
@@ -584,6 +582,84 @@ class Notes:
         ]
 
 
+def rounds_line(meta: dict[str, Any]) -> str:
+    """How the rounds were run (``Policy``), as bench_chat and bench_responses report it."""
+    warmup = f"{meta['warmup']} untimed run(s) per row after its check run, then " if meta.get("warmup") else ""
+    counted = "" if meta.get("warmup") else "count it and "
+    return (
+        f"- rounds: {warmup}median of up to {meta['rounds']} timed rounds per row, round-robin; rows whose check run "
+        f"took ≥ {meta['slow_threshold_s']:g} s {counted}stop before exceeding "
+        f"{meta['row_budget_s']:g} s per cell (`n` = rounds behind the median)"
+    )
+
+
+def contender_lines(contenders: list[Any]) -> list[str]:
+    """The skipped contenders and the "how it is driven" table (bench_chat and bench_responses)."""
+    lines = [f"- skipped: {c.label} ({c.skip_reason})" for c in contenders if c.run is None]
+    lines += ["", "## Contenders", "", "| row | how it is driven |", "|---|---|"]
+    return lines + [f"| {c.label} | {c.how or '-'} |" for c in contenders]
+
+
+def results_lines(
+    rows: list[Row],
+    contenders: list[Any],
+    cells: list[tuple[str, str]],
+    cell_name: Callable[[str, str], str],
+    notes: Notes,
+    per_second: str,
+    digits: int,
+    counts_events: Callable[[str], bool] = lambda key: True,
+) -> list[str]:
+    """The results table: a line per cell and contender, relative to the first contender (the reference).
+
+    Differences and errors become numbered notes, with the contender's ``explain`` appended;
+    ``counts_events(key)`` false leaves that row's rate empty (rows that decode nothing).
+    """
+    reference = contenders[0]
+    by_key = {(r.stream, r.chunking, r.contender): r for r in rows}
+    lines = [
+        "",
+        "## Results",
+        "",
+        f"| stream / chunks | row | ms | best ms | {per_second} | MB/s | vs {reference.key} | n | check |",
+        "|---|---|--:|--:|--:|--:|--:|--:|---|",
+    ]
+    for stream, chunking in cells:
+        ref = by_key.get((stream, chunking, reference.key))
+        ref_median = ref.median if ref else None
+        for c in contenders:
+            row = by_key[(stream, chunking, c.key)]
+            name = f"{cell_name(stream, chunking)} ({row.n_pieces:,} pieces)"
+            explain = f". {c.explain}" if c.explain else ""
+            if row.status == "skipped":
+                lines.append(f"| {name} | {c.label} | n/a | | | | | | skipped |")
+                continue
+            if row.status == "error":
+                number = notes.add(c.label, cell_name(stream, chunking), f"raised {row.error}{explain}")
+                lines.append(f"| {name} | {c.label} | error [{number}] | | | | | | |")
+                continue
+            seconds = row.median or float("nan")
+            relative = "ref" if c is reference else fmt_ratio(ratio_of(seconds, ref_median))
+            check = "ok"
+            if row.differences:
+                number = notes.add(c.label, cell_name(stream, chunking), "; ".join(row.differences) + explain)
+                check = f"**differs** [{number}]"
+            events = rate(row.n_events / seconds) if counts_events(c.key) else ""
+            lines.append(
+                f"| {name} | {c.label} | {seconds * 1e3:.{digits}f} | {(row.best or seconds) * 1e3:.{digits}f} | "
+                f"{events} | {row.n_bytes / seconds / 1e6:.1f} | {relative} | {len(row.times)} | {check} |"
+            )
+    return lines
+
+
+def floor_cell(bar: dict[str, Any]) -> str:
+    """The floor bar's cell: the ratio of medians with its verdict, then the paired and best ratios."""
+    return (
+        f"{_report.verdict(bar['sse_pplx_over_floor'], bar['floor_meets'])}"
+        f" (paired {fmt_ratio(bar['sse_pplx_over_floor_paired'])}, best {fmt_ratio(bar['sse_pplx_over_floor_best'])})"
+    )
+
+
 def markdown_report(
     rows: list[Row],
     contenders: list[Contender],
@@ -592,19 +668,14 @@ def markdown_report(
     truths: dict[str, Outcome],
     bars: list[dict[str, Any]],
     meta: dict[str, Any],
+    cold: Optional[list[ColdRow]] = None,
 ) -> str:
     labels = {c.key: c.label for c in contenders}
-    explains = {c.key: c.explain for c in contenders}
     lines = [
-        "# Chat-stream benchmark: sse_pplx vs the openai / perplexityai SDK streaming objects",
+        _report.title("Chat-stream benchmark: sse_pplx vs the openai / perplexityai SDK streaming objects", meta),
         "",
-        f"- Python {meta['python']} on {meta['platform']}, {meta['cpus']} CPUs, {meta['date']}; "
-        f"load average {meta['loadavg_start']} at start, {meta['loadavg_end']} at end",
-        f"- sse_pplx: {meta['sse_pplx']}",
-        f"- peers: {meta['peers']}",
-        f"- rounds: median of up to {meta['rounds']} timed rounds per row, round-robin; rows whose check run "
-        f"took ≥ {meta['slow_threshold_s']:g} s count it and stop before exceeding "
-        f"{meta['row_budget_s']:g} s per cell (`n` = rounds behind the median)",
+        *_report.header_lines(meta),
+        rounds_line(meta),
     ]
     for stream, workload in workloads.items():
         truth = truths[stream]
@@ -614,46 +685,9 @@ def markdown_report(
             f"{truth.citations} citations, {truth.search_results} search results, "
             f"usage.total_tokens {truth.total_tokens}"
         )
-    lines += [f"- skipped: {c.label} ({c.skip_reason})" for c in contenders if c.run is None]
-    lines += ["", "## Contenders", "", "| row | how it is driven |", "|---|---|"]
-    lines += [f"| {c.label} | {c.how or '-'} |" for c in contenders]
-
     notes = Notes()
-    by_key = {(r.stream, r.chunking, r.contender): r for r in rows}
-    lines += [
-        "",
-        "## Results",
-        "",
-        "| stream / chunks | row | ms | best ms | chat chunks/s | MB/s | vs collect_chat | n | check |",
-        "|---|---|--:|--:|--:|--:|--:|--:|---|",
-    ]
-    for stream, chunking in cells:
-        ref = by_key.get((stream, chunking, REFERENCE))
-        ref_median = ref.median if ref else None
-        for c in contenders:
-            row = by_key[(stream, chunking, c.key)]
-            name = f"{_cell_name(stream, chunking)} ({row.n_pieces:,} pieces)"
-            if row.status == "skipped":
-                lines.append(f"| {name} | {c.label} | n/a | | | | | | skipped |")
-                continue
-            if row.status == "error":
-                number = notes.add(c.label, _cell_name(stream, chunking), f"raised {row.error}")
-                lines.append(f"| {name} | {c.label} | error [{number}] | | | | | | |")
-                continue
-            seconds = row.median or float("nan")
-            relative = "ref" if c.key == REFERENCE else _fmt_ratio(_ratio(seconds, ref_median))
-            check = "ok"
-            if row.differences:
-                text = "; ".join(row.differences)
-                if explains[c.key]:
-                    text += ". " + explains[c.key]
-                number = notes.add(c.label, _cell_name(stream, chunking), text)
-                check = f"**differs** [{number}]"
-            lines.append(
-                f"| {name} | {c.label} | {seconds * 1e3:.1f} | {(row.best or seconds) * 1e3:.1f} | "
-                f"{_rate(row.n_chat_chunks / seconds)} | "
-                f"{row.n_bytes / seconds / 1e6:.1f} | {relative} | {len(row.times)} | {check} |"
-            )
+    lines += contender_lines(contenders)
+    lines += results_lines(rows, contenders, cells, _cell_name, notes, per_second="chat chunks/s", digits=1)
     lines += [
         "",
         "ms = median time for the whole stream, best ms = the fastest round; "
@@ -671,20 +705,13 @@ def markdown_report(
         "|---|--:|--:|--:|--:|",
     ]
 
-    def verdict(ratio: Optional[float], meets: Optional[bool]) -> str:
-        if ratio is None:
-            return "n/a"
-        return f"{ratio:.2f}{TIMES} {'✓' if meets else '✗'}"
-
     for bar in bars:
         lines.append(
             f"| {_cell_name(bar['stream'], bar['chunking'])} | "
-            f"{verdict(bar['openai_over_sse_pplx'], bar['openai_meets'])} | "
-            f"{verdict(bar['perplexityai_over_sse_pplx'], bar['perplexityai_meets'])} | "
-            f"{verdict(bar['sse_pplx_over_floor'], bar['floor_meets'])}"
-            f" (paired {_fmt_ratio(bar['sse_pplx_over_floor_paired'])},"
-            f" best {_fmt_ratio(bar['sse_pplx_over_floor_best'])}) | "
-            f"{_fmt_ratio(bar['openai-state_over_sse_pplx'])} |"
+            f"{_report.verdict(bar['openai_over_sse_pplx'], bar['openai_meets'])} | "
+            f"{_report.verdict(bar['perplexityai_over_sse_pplx'], bar['perplexityai_meets'])} | "
+            f"{floor_cell(bar)} | "
+            f"{fmt_ratio(bar['openai-state_over_sse_pplx'])} |"
         )
     lines += [
         "",
@@ -693,12 +720,14 @@ def markdown_report(
         "rounds: both are less sensitive to other load on the machine than the ratio of medians.",
         "",
     ]
-    lines += summary_lines(bars, labels)
+    lines += summary_lines(bars, labels, REFERENCE, SDK_BARS, HEADLINE, _cell_name)
     if meta.get("busy"):
         lines.append(f"- **caution**: {meta['busy']}")
     if notes.items:
         lines += ["", "Notes:"]
         lines += notes.render()
+    if cold:
+        lines += cold_lines(cold, contenders, rows, meta["cold"])
     lines += ["", f"- total benchmark wall time: {meta['wall_time_s']:.0f} s"]
     return "\n".join(lines) + "\n"
 
@@ -707,37 +736,159 @@ def _tally(met: int, total: int) -> str:
     return f"**met** in {met}/{total} cells" if met == total else f"**missed**: met in {met}/{total} cells"
 
 
-def summary_lines(bars: list[dict[str, Any]], labels: dict[str, str]) -> list[str]:
+def summary_lines(
+    bars: list[dict[str, Any]],
+    labels: dict[str, str],
+    reference: str,
+    sdks: tuple[str, ...],
+    headline: tuple[str, str],
+    cell_name: Callable[[str, str], str],
+) -> list[str]:
+    """The bars summed up (bench_chat and bench_responses): the headline cell, then each bar over all cells.
+
+    Where the bars carry ``<sdk>_over_floor`` and the floor itself is less than the SDK target
+    faster than that SDK, the line says so: there even a decoder at the floor would miss the bar.
+    """
     lines: list[str] = []
-    headline = next((b for b in bars if (b["stream"], b["chunking"]) == HEADLINE), None)
-    if headline is not None:
+    top = next((b for b in bars if (b["stream"], b["chunking"]) == headline), None)
+    if top is not None:
         parts = []
-        for sdk in SDK_BARS:
-            ratio = headline[f"{sdk}_over_sse_pplx"]
+        for sdk in sdks:
+            ratio = top[f"{sdk}_over_sse_pplx"]
             if ratio is not None:
-                parts.append(f"{labels.get(sdk, sdk)} / collect_chat **{ratio:.1f}{TIMES}**")
-        ratio = headline["sse_pplx_over_floor"]
+                parts.append(f"{labels.get(sdk, sdk)} / {reference} **{ratio:.1f}{TIMES}**")
+        ratio = top["sse_pplx_over_floor"]
         if ratio is not None:
-            parts.append(f"collect_chat / floor **{ratio:.2f}{TIMES}**")
-        lines.append(f"- {_cell_name(*HEADLINE)} (the headline cell): " + "; ".join(parts))
-    for sdk in SDK_BARS:
+            parts.append(f"{reference} / floor **{ratio:.2f}{TIMES}**")
+        lines.append(f"- {cell_name(*headline)} (the headline cell): " + "; ".join(parts))
+    for sdk in sdks:
         ratios = [b[f"{sdk}_over_sse_pplx"] for b in bars if b[f"{sdk}_over_sse_pplx"] is not None]
         if ratios:
             met = sum(r >= SDK_TARGET for r in ratios)
+            floors = [b[f"{sdk}_over_floor"] for b in bars if b.get(f"{sdk}_over_floor") is not None]
+            reach = ""
+            if floors and min(floors) < SDK_TARGET:
+                reach = (
+                    f"; the floor itself is {min(floors):.1f}{TIMES}-{max(floors):.1f}{TIMES} faster than {sdk}: "
+                    f"less than {SDK_TARGET:g}{TIMES} in {sum(f < SDK_TARGET for f in floors)}/{len(floors)} cells, "
+                    "where even a decoder as fast as the floor would miss this bar"
+                )
             lines.append(
-                f"- ≥ {SDK_TARGET:g}{TIMES} faster than {labels.get(sdk, sdk)}: "
-                f"{_tally(met, len(ratios))} "
-                f"(lowest {min(ratios):.1f}{TIMES}, highest {max(ratios):.1f}{TIMES})"
+                f"- ≥ {SDK_TARGET:g}{TIMES} faster than {labels.get(sdk, sdk)}: {_tally(met, len(ratios))} "
+                f"(lowest {min(ratios):.1f}{TIMES}, highest {max(ratios):.1f}{TIMES}){reach}"
             )
     for key, how in (("", "ratio of medians"), ("_paired", "paired per round"), ("_best", "best rounds")):
         ratios = [b["sse_pplx_over_floor" + key] for b in bars if b["sse_pplx_over_floor" + key] is not None]
         if ratios:
             met = sum(r <= FLOOR_TARGET for r in ratios)
             lines.append(
-                f"- collect_chat within {FLOOR_TARGET:g}{TIMES} of the floor ({how}): "
+                f"- {reference} within {FLOOR_TARGET:g}{TIMES} of the floor ({how}): "
                 f"{_tally(met, len(ratios))} "
                 f"(highest {max(ratios):.2f}{TIMES}, lowest {min(ratios):.2f}{TIMES})"
             )
+    return lines
+
+
+# --- cold: the first run in a fresh process -------------------------------------------------
+
+
+@dataclass
+class ColdRow(Timings):
+    """One contender's first run on one cell, in ``--cold`` fresh processes."""
+
+    stream: str
+    chunking: str
+    contender: str
+    times: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    differences: list[str] = field(default_factory=list)
+
+
+def measure_cold(cells: list[tuple[str, str]], contenders: list[Contender], repeats: int) -> list[ColdRow]:
+    """Every runnable contender on every cell, ``repeats`` fresh processes each timing one run."""
+    out: list[ColdRow] = []
+    for stream, chunking in cells:
+        progress(f"{stream}/{chunking}: cold, {repeats} fresh process(es) per row\n", prefix=False)
+        for c in contenders:
+            if c.run is None:
+                continue
+            row = ColdRow(stream, chunking, c.key)
+            arguments = ["--cold-child", c.key, "--streams", stream, "--chunkings", chunking]
+            for result in _report.cold_runs(Path(__file__), arguments, repeats, timeout=600.0):
+                if "error" in result:
+                    row.errors.append(result["error"])
+                    continue
+                row.times.append(result["seconds"])
+                row.differences = result["differences"]
+            if row.median is not None:
+                progress(f"{c.label:<42} {row.median * 1e3:9.1f} ms cold (n={len(row.times)})\n")
+            out.append(row)
+    return out
+
+
+def cold_child(key: str, stream: str, chunking: str) -> int:
+    """``--cold-child KEY``: one timed run of one contender in this fresh process, as one JSON line.
+
+    Imports and the SDK client are set up first (untimed); the run is the process's first on
+    any stream: no warm-up, so on PyPy nothing of the contender's code is compiled yet.
+    """
+    clients: list[Any] = []
+    if key in (REFERENCE, "iter_chat_chunks", FLOOR):
+        family = sse_pplx_contenders()
+    elif key.startswith("openai"):
+        family = openai_contenders(clients)
+    else:
+        family = perplexity_contenders(clients)
+    contender = next(c for c in family if c.key == key)
+    if contender.run is None:
+        raise SystemExit(f"{contender.label} skipped: {contender.skip_reason}")
+    workload = perplexity_workload(STREAMS[stream])
+    chunks = CHUNKINGS[chunking](workload.body)
+    seconds, native = timed_run(contender.run, chunks)
+    differences = contender.summarize(native).differences(truth_of(workload))
+    for client in clients:
+        client.close()
+    _report.emit_child_result({"seconds": seconds, "differences": differences})
+    return 0
+
+
+def cold_lines(cold: list[ColdRow], contenders: list[Contender], rows: list[Row], repeats: int) -> list[str]:
+    """The cold table: each row's first run in a fresh process, against collect_chat's and its own warm time."""
+    labels = {c.key: c.label for c in contenders}
+    warm = {(r.stream, r.chunking, r.contender): r.median for r in rows}
+    refs = {(r.stream, r.chunking): r.median for r in cold if r.contender == REFERENCE}
+    lines = [
+        "",
+        f"## Cold: the first run in a fresh process (median of {repeats} processes)",
+        "",
+        "| stream / chunks | row | cold ms | fastest / slowest ms | vs collect_chat (cold) | warm ms | cold / warm "
+        "| check |",
+        "|---|---|--:|--:|--:|--:|--:|---|",
+    ]
+    for r in cold:
+        name, label = _cell_name(r.stream, r.chunking), labels[r.contender]
+        if r.median is None:
+            lines.append(f"| {name} | {label} | error | | | | | {'; '.join(sorted(set(r.errors)))} |")
+            continue
+        warm_median = warm.get((r.stream, r.chunking, r.contender))
+        ref = refs.get((r.stream, r.chunking))
+        relative = "ref" if r.contender == REFERENCE else fmt_ratio(ratio_of(r.median, ref))
+        check = "**differs**: " + "; ".join(r.differences) if r.differences else "ok"
+        if r.errors:
+            check += f" ({len(r.errors)} process(es) failed: {r.errors[0]})"
+        lines.append(
+            f"| {name} | {label} | {r.median * 1e3:.1f} | {min(r.times) * 1e3:.1f} / {max(r.times) * 1e3:.1f} | "
+            f"{relative} | {'n/a' if warm_median is None else f'{warm_median * 1e3:.1f}'} | "
+            f"{fmt_ratio(ratio_of(r.median, warm_median))} |"
+            f" {check} |"
+        )
+    lines += [
+        "",
+        "cold = a fresh process (imports and the SDK client set up first, untimed) timing its first run on the "
+        "cell's bytes, with no warm-up: what a short-lived process sees, and on PyPy the time before the JIT has "
+        "compiled the contender's code. warm = the median of the timed rounds above. cold / warm > 1 is the "
+        "warm-up cost.",
+    ]
     return lines
 
 
@@ -747,6 +898,41 @@ def summary_lines(bars: list[dict[str, Any]], labels: dict[str, str]) -> list[st
 def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="1 timed round per row (smoke test, ~1 min)")
+    add_round_options(parser)
+    parser.add_argument("--streams", default="lf,crlf", help="comma list from lf,crlf (default lf,crlf)")
+    parser.add_argument(
+        "--chunkings",
+        default=",".join(DEFAULT_CHUNKINGS),
+        help=f"comma list from {','.join(CHUNKINGS)} (default {','.join(DEFAULT_CHUNKINGS)})",
+    )
+    parser.add_argument(
+        "--contenders",
+        help="comma list of row keys to run (collect_chat is always run): "
+        "iter_chat_chunks,floor,openai,openai-state,perplexityai",
+    )
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=0,
+        help="untimed runs of every row per cell after its check run (for PyPy's JIT; default 0)",
+    )
+    parser.add_argument(
+        "--cold",
+        type=int,
+        default=0,
+        metavar="R",
+        help="also time every row's first run in R fresh processes per cell (default 0: no cold table)",
+    )
+    _report.add_output_options(parser)
+    parser.add_argument("--cold-child", metavar="KEY", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.warmup < 0 or args.cold < 0:
+        parser.error("--warmup and --cold must be at least 0")
+    return check_cells(parser, args, STREAMS)
+
+
+def add_round_options(parser: argparse.ArgumentParser) -> None:
+    """--rounds, --slow-threshold, --row-budget: the ``Policy`` (bench_chat and bench_responses)."""
     parser.add_argument("--rounds", type=int, default=None, help="timed rounds per row (default 7; 1 with --quick)")
     parser.add_argument(
         "--slow-threshold",
@@ -760,20 +946,10 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
         default=8.0,
         help="seconds a slow row may spend per cell before it stops repeating; 0 = no limit (default 8)",
     )
-    parser.add_argument("--streams", default="lf,crlf", help="comma list from lf,crlf (default lf,crlf)")
-    parser.add_argument(
-        "--chunkings",
-        default=",".join(DEFAULT_CHUNKINGS),
-        help=f"comma list from {','.join(CHUNKINGS)} (default {','.join(DEFAULT_CHUNKINGS)})",
-    )
-    parser.add_argument(
-        "--contenders",
-        help="comma list of row keys to run (collect_chat is always run): "
-        "iter_chat_chunks,floor,openai,openai-state,perplexityai",
-    )
-    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
-    parser.add_argument("--markdown", metavar="PATH", help="also write the Markdown report to a file")
-    args = parser.parse_args(argv)
+
+
+def check_cells(parser: argparse.ArgumentParser, args: argparse.Namespace, streams: Any) -> argparse.Namespace:
+    """Default --rounds (1 with --quick, else 7); --streams and --chunkings as checked lists."""
     if args.rounds is None:
         args.rounds = 1 if args.quick else 7
     if args.rounds < 1:
@@ -781,7 +957,7 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
     args.streams = args.streams.split(",")
     args.chunkings = args.chunkings.split(",")
     for name in args.streams:
-        if name not in STREAMS:
+        if name not in streams:
             parser.error(f"unknown stream: {name}")
     for name in args.chunkings:
         if name not in CHUNKINGS:
@@ -789,56 +965,22 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
     return args
 
 
-def _loadavg() -> str:
-    try:
-        return " ".join(f"{x:.2f}" for x in os.getloadavg())
-    except (AttributeError, OSError):
-        return "n/a"
-
-
-def _busy(loadavg: str, cpus: Optional[int]) -> str:
-    """A warning when other processes were already using the CPUs before the run started."""
-    try:
-        load = float(loadavg.split()[0])
-    except (ValueError, IndexError):
-        return ""
-    if cpus and load >= 0.5 * cpus:
-        return (
-            f"the machine was already busy when the run started (1-min load {load:.2f} on {cpus} CPUs): single "
-            "rounds can vary by 2x; compare within a cell, and for the close floor bar look at the paired and "
-            "best ratios too"
-        )
-    return ""
-
-
 def main(argv: Optional[list[str]] = None) -> int:
     args = parse_args(argv)
-    policy = Policy(args.rounds, args.slow_threshold, args.row_budget)
+    if args.cold_child:
+        return cold_child(args.cold_child, args.streams[0], args.chunkings[0])
+    policy = Policy(args.rounds, args.slow_threshold, args.row_budget, args.warmup)
     clients: list[Any] = []
-    contenders = all_contenders(clients)
-    if args.contenders:
-        wanted = set(args.contenders.split(",")) | {REFERENCE}
-        unknown = wanted - {c.key for c in contenders}
-        if unknown:
-            raise SystemExit(f"unknown contender(s): {', '.join(sorted(unknown))}")
-        contenders = [c for c in contenders if c.key in wanted]
-
-    import sse_pplx
-
-    dists = sorted({d for c in contenders for d in c.dists}, key=str.lower)
-    meta: dict[str, Any] = {
-        "python": platform.python_version(),
-        "platform": platform.platform(terse=True),
-        "cpus": os.cpu_count(),
-        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-        "loadavg_start": _loadavg(),
-        "sse_pplx": f"{sse_pplx.__version__} from {os.path.dirname(sse_pplx.__file__ or '')}",
-        "peers": _versions(tuple(dists)),
-        "rounds": policy.rounds,
-        "slow_threshold_s": policy.slow_threshold,
-        "row_budget_s": policy.row_budget,
-        "quick": args.quick,
-    }
+    contenders = _report.select(all_contenders(clients), args.contenders, REFERENCE, key=lambda c: c.key)
+    meta = _report.run_metadata(
+        (d for c in contenders for d in c.dists),
+        rounds=policy.rounds,
+        slow_threshold_s=policy.slow_threshold,
+        row_budget_s=policy.row_budget,
+        warmup=policy.warmup,
+        cold=args.cold,
+        quick=args.quick,
+    )
     started = time.perf_counter()
     progress("warm-up\n", prefix=False)
     warm_up(contenders)
@@ -850,27 +992,21 @@ def main(argv: Optional[list[str]] = None) -> int:
         rows += measure_cell(stream, chunking, workloads[stream], truths[stream], contenders, policy)
     for client in clients:
         client.close()
-    meta["wall_time_s"] = round(time.perf_counter() - started, 1)
-    meta["loadavg_end"] = _loadavg()
-    meta["busy"] = _busy(meta["loadavg_start"], meta["cpus"])
+    cold = measure_cold(cells, contenders, args.cold) if args.cold else []
+    _report.finish_metadata(meta, started)
     bars = compute_bars(rows, cells)
-    report = markdown_report(rows, contenders, cells, workloads, truths, bars, meta)
-    sys.stdout.write(report)
-    if args.markdown:
-        with open(args.markdown, "w", encoding="utf-8") as fh:
-            fh.write(report)
-    if args.json:
-        payload = {
-            "meta": meta,
-            "contenders": [
-                {"key": c.key, "label": c.label, "how": c.how, "skipped": c.skip_reason or None} for c in contenders
-            ],
-            "truth": {s: asdict(t) for s, t in truths.items()},
-            "rows": [{**asdict(r), "median": r.median} for r in rows],
-            "bars": bars,
-        }
-        with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump(payload, fh, indent=2)
+    report = markdown_report(rows, contenders, cells, workloads, truths, bars, meta, cold)
+    payload = {
+        "meta": meta,
+        "contenders": [
+            {"key": c.key, "label": c.label, "how": c.how, "skipped": c.skip_reason or None} for c in contenders
+        ],
+        "truth": {s: asdict(t) for s, t in truths.items()},
+        "rows": [{**asdict(r), "median": r.median} for r in rows],
+        "bars": bars,
+        "cold": [{**asdict(r), "median": r.median} for r in cold],
+    }
+    _report.write_outputs(report, args.markdown, args.json, payload)
     return 0
 
 

@@ -68,7 +68,6 @@ import hashlib
 import http.client
 import json
 import os
-import platform
 import socket
 import statistics
 import subprocess
@@ -79,11 +78,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+import _report
+from _report import TIMES, Timings, fmt_ratio, progress, ratio_of
 from _workloads import perplexity_events
-from bench_chat import Outcome, _busy, _loadavg, _versions, accumulate_payloads
+from bench_chat import Outcome, accumulate_payloads
 
-TIMES = "\u00d7"  # MULTIPLICATION SIGN
-REPO_ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 MODEL = "sonar"
 MESSAGES = [{"role": "user", "content": "How do tides work?"}]
@@ -289,9 +288,7 @@ def _split_url(url: str) -> Tuple[str, int, str]:
 
 
 def sse_pplx_contenders() -> List[Contender]:
-    # Benchmark the working tree this file lives in, even when another copy is installed.
-    if str(REPO_ROOT) not in sys.path:
-        sys.path.insert(0, str(REPO_ROOT))
+    _report.repo_on_path()
     import sse_pplx
 
     sync = Contender(
@@ -591,12 +588,12 @@ def all_contenders() -> List[Contender]:
 
 
 @dataclass
-class Row:
+class Row(Timings):
     key: str
     label: str
     status: str = "ok"  # ok | skipped | error
     error: str = ""
-    totals: List[float] = field(default_factory=list)
+    times: List[float] = field(default_factory=list)
     cpus: List[float] = field(default_factory=list)
     firsts: List[float] = field(default_factory=list)
     slow_firsts: List[float] = field(default_factory=list)
@@ -604,19 +601,6 @@ class Row:
     warmup_s: Optional[float] = None
     differences: List[str] = field(default_factory=list)
     outcome: Optional[Dict[str, Any]] = None
-
-    @property
-    def median(self) -> Optional[float]:
-        return statistics.median(self.totals) if self.totals else None
-
-    @property
-    def best(self) -> Optional[float]:
-        return min(self.totals) if self.totals else None
-
-
-def progress(text: str) -> None:
-    sys.stderr.write(text)
-    sys.stderr.flush()
 
 
 def _timed(run: Runner, limit: Optional[int]) -> Sample:
@@ -645,7 +629,7 @@ def measure(
             _timed(slow[c.key], 2)  # the slow-server client too
         except Exception as exc:  # a failing peer is a finding, not a benchmark failure
             row.status, row.error = "error", f"{type(exc).__name__}: {exc}"
-            progress(f"  {c.label}: {row.error}\n")
+            progress(f"{c.label}: {row.error}\n")
             fast.pop(c.key, None)
             continue
         row.warmup_s = sample.total
@@ -655,18 +639,18 @@ def measure(
         elif sample.outcome is not None:
             row.outcome = asdict(sample.outcome)
             row.differences = sample.outcome.differences(truth)
-        progress(f"  warm-up {c.label:<32} {sample.total * 1e3:8.1f} ms{'  DIFFERS' if row.differences else ''}\n")
+        progress(f"warm-up {c.label:<32} {sample.total * 1e3:8.1f} ms{'  DIFFERS' if row.differences else ''}\n")
     keys = [c.key for c in contenders if c.key in fast]
     for index in range(rounds):
         order = keys[index % len(keys) :] + keys[: index % len(keys)]
         for key in order:
             sample = _timed(fast[key], None)
-            rows[key].totals.append(sample.total)
+            rows[key].times.append(sample.total)
             rows[key].cpus.append(sample.cpu)
             if sample.first is not None:
                 rows[key].firsts.append(sample.first)
-        progress(f"  round {index + 1}/{rounds}: " + ", ".join(f"{k} {rows[k].totals[-1] * 1e3:.0f}" for k in order))
-        progress(" ms\n")
+        progress(f"round {index + 1}/{rounds}: " + ", ".join(f"{k} {rows[k].times[-1] * 1e3:.0f}" for k in order))
+        progress(" ms\n", prefix=False)
     for index in range(slow_rounds):
         order = keys[index % len(keys) :] + keys[: index % len(keys)]
         for key in order:
@@ -676,7 +660,7 @@ def measure(
             if sample.second is not None:
                 rows[key].slow_seconds.append(sample.second)
     if slow_rounds:
-        progress(f"  slow-server check: {slow_rounds} round(s) done\n")
+        progress(f"slow-server check: {slow_rounds} round(s) done\n")
     for c in contenders:
         for close in c.closers:
             close()
@@ -707,14 +691,6 @@ def profile_reference(contender: Contender, server: ServerProcess, top: int) -> 
 # --- reporting -------------------------------------------------------------------------------------
 
 
-def _ratio(a: Optional[float], b: Optional[float]) -> Optional[float]:
-    return a / b if a and b else None
-
-
-def _fmt_ratio(value: Optional[float]) -> str:
-    return "n/a" if value is None else f"{value:.2f}{TIMES}"
-
-
 def _ms(value: Optional[float], digits: int = 1) -> str:
     return "n/a" if value is None else f"{value * 1e3:.{digits}f}"
 
@@ -730,23 +706,23 @@ def compute_bars(rows: List[Row]) -> Dict[str, Any]:
     ref = ours.median if ours else None
     for sdk in SDK_BARS:
         row = by_key.get(sdk)
-        ratio = _ratio(row.median if row else None, ref)
+        ratio = ratio_of(row.median if row else None, ref)
         bars[f"{sdk}_over_sse_pplx"] = ratio
         bars[f"{sdk}_meets"] = None if ratio is None else ratio >= SDK_TARGET
-    ratio = _ratio(ref, floor.median if floor else None)
+    ratio = ratio_of(ref, floor.median if floor else None)
     bars["sse_pplx_over_floor"] = ratio
     bars["floor_meets"] = None if ratio is None else ratio <= FLOOR_TARGET
     paired = None
-    if ours and floor and ours.totals and len(ours.totals) == len(floor.totals):
-        paired = statistics.median(a / b for a, b in zip(ours.totals, floor.totals))
+    if ours and floor and ours.times and len(ours.times) == len(floor.times):
+        paired = statistics.median(a / b for a, b in zip(ours.times, floor.times))
     bars["sse_pplx_over_floor_paired"] = paired
-    bars["sse_pplx_over_floor_best"] = _ratio(ours.best if ours else None, floor.best if floor else None)
+    bars["sse_pplx_over_floor_best"] = ratio_of(ours.best if ours else None, floor.best if floor else None)
     # The same ratios on the client thread's CPU time (less disturbed by other load and by the server).
     ref_cpu = _median(ours.cpus) if ours else None
-    bars["sse_pplx_over_floor_cpu"] = _ratio(ref_cpu, _median(floor.cpus) if floor else None)
+    bars["sse_pplx_over_floor_cpu"] = ratio_of(ref_cpu, _median(floor.cpus) if floor else None)
     for sdk in SDK_BARS:
         row = by_key.get(sdk)
-        bars[f"{sdk}_over_sse_pplx_cpu"] = _ratio(_median(row.cpus) if row else None, ref_cpu)
+        bars[f"{sdk}_over_sse_pplx_cpu"] = ratio_of(_median(row.cpus) if row else None, ref_cpu)
     return bars
 
 
@@ -755,11 +731,9 @@ def markdown_report(
 ) -> str:
     info = meta["server"]
     lines = [
-        "# Client benchmark over loopback: sse_pplx vs bare http.client and the SDKs",
+        _report.title("Client benchmark over loopback: sse_pplx vs bare http.client and the SDKs", meta),
         "",
-        f"- Python {meta['python']} on {meta['platform']}, {meta['cpus']} CPUs, {meta['date']}; "
-        f"load average {meta['loadavg_start']} at start, {meta['loadavg_end']} at end",
-        f"- sse_pplx: {meta['sse_pplx']}; peers: {meta['peers']}",
+        *_report.header_lines(meta),
         f"- stream: {info['events']:,} SSE events ({info['events'] - 2:,} chat chunks + final chunk + `[DONE]`), "
         f"{info['sse_bytes']:,} SSE bytes ({info['wire_bytes']:,} on the wire with the chunked framing), "
         f"sha256 {info['sha256'][:12]}…; one event per HTTP chunk and TCP write, TCP_NODELAY, server in a child "
@@ -778,7 +752,7 @@ def markdown_report(
             lines.append(f"| {row.label} | {row.status} | | | | | | {row.error} |")
             continue
         median = row.median
-        relative = "ref" if row.key == REFERENCE else _fmt_ratio(_ratio(median, ref))
+        relative = "ref" if row.key == REFERENCE else fmt_ratio(ratio_of(median, ref))
         check = "ok"
         if row.differences:
             notes.append(f"{row.label}: " + "; ".join(row.differences))
@@ -827,14 +801,14 @@ def markdown_report(
     lines.append(
         f"- sse_pplx Client / bare http.client floor (≤ {FLOOR_TARGET:g}{TIMES}): "
         f"{verdict(bars['sse_pplx_over_floor'], bars['floor_meets'])} (ratio of medians; paired per round "
-        f"{_fmt_ratio(bars['sse_pplx_over_floor_paired'])}, fastest rounds "
-        f"{_fmt_ratio(bars['sse_pplx_over_floor_best'])}; CPU time {_fmt_ratio(bars['sse_pplx_over_floor_cpu'])})"
+        f"{fmt_ratio(bars['sse_pplx_over_floor_paired'])}, fastest rounds "
+        f"{fmt_ratio(bars['sse_pplx_over_floor_best'])}; CPU time {fmt_ratio(bars['sse_pplx_over_floor_cpu'])})"
     )
     for sdk in SDK_BARS:
         lines.append(
             f"- {sdk} / sse_pplx Client (≥ {SDK_TARGET:g}{TIMES}): "
             f"{verdict(bars[f'{sdk}_over_sse_pplx'], bars[f'{sdk}_meets'])} "
-            f"(CPU time {_fmt_ratio(bars[f'{sdk}_over_sse_pplx_cpu'])})"
+            f"(CPU time {fmt_ratio(bars[f'{sdk}_over_sse_pplx_cpu'])})"
         )
     by_key = {r.key: r for r in rows}
     server_row, ours = by_key.get(SERVER_ONLY), by_key.get(REFERENCE)
@@ -870,8 +844,7 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
         help="comma list of rows to run (sse_pplx always runs): floor,openai,perplexityai,sse_pplx-async,server",
     )
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="add a cProfile (top N) of sse_pplx")
-    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON ('-' = stdout)")
-    parser.add_argument("--markdown", metavar="PATH", help="also write the Markdown report to a file")
+    _report.add_output_options(parser)
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.slow_rounds < 0 or args.events < 1:
@@ -892,78 +865,50 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.serve:
         return serve_main(args.events, args.pause)
     _no_proxy_for_loopback()
-    contenders = all_contenders()
-    if args.contenders:
-        wanted = set(args.contenders.split(",")) | {REFERENCE}
-        unknown = wanted - {c.key for c in contenders}
-        if unknown:
-            raise SystemExit(f"unknown contender(s): {', '.join(sorted(unknown))}")
-        contenders = [c for c in contenders if c.key in wanted]
-
-    import sse_pplx
-
+    contenders = _report.select(all_contenders(), args.contenders, REFERENCE, lambda c: c.key)
     events, expected = perplexity_events(b"\n", args.events)
     truth = accumulate_payloads([json.loads(data) for _, data in expected if data != "[DONE]"])
     digest = hashlib.sha256(b"".join(events)).hexdigest()
-    dists = sorted({d for c in contenders for d in c.dists}, key=str.lower)
-    meta: Dict[str, Any] = {
-        "python": platform.python_version(),
-        "platform": platform.platform(terse=True),
-        "cpus": os.cpu_count(),
-        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-        "loadavg_start": _loadavg(),
-        "sse_pplx": f"{sse_pplx.__version__} from {os.path.dirname(sse_pplx.__file__ or '')}",
-        "peers": _versions(tuple(dists)),
-        "rounds": args.rounds,
-        "slow_rounds": args.slow_rounds,
-        "pause_s": args.pause,
-    }
+    meta = _report.run_metadata(
+        (d for c in contenders for d in c.dists), rounds=args.rounds, slow_rounds=args.slow_rounds, pause_s=args.pause
+    )
     started = time.perf_counter()
     profile = ""
     with ServerProcess(args.events, args.pause) as server:
         if server.info["sha256"] != digest:
             raise SystemExit("the server's stream differs from the benchmark's ground truth")
         meta["server"] = server.info
-        progress(f"server on {server.url}: {server.info['events']:,} events, {server.info['sse_bytes']:,} bytes\n")
+        progress(
+            f"server on {server.url}: {server.info['events']:,} events, {server.info['sse_bytes']:,} bytes\n",
+            prefix=False,
+        )
         rows = measure(contenders, server, truth, args.rounds, args.slow_rounds)
         if args.profile:
             profile = profile_reference(sse_pplx_contenders()[0], server, args.profile)
-    meta["wall_time_s"] = round(time.perf_counter() - started, 1)
-    meta["loadavg_end"] = _loadavg()
-    meta["busy"] = _busy(meta["loadavg_start"], meta["cpus"])
+    _report.finish_metadata(meta, started)
     bars = compute_bars(rows)
     report = markdown_report(rows, contenders, bars, meta, profile)
-    (sys.stderr if args.json == "-" else sys.stdout).write(report)
-    if args.markdown:
-        with open(args.markdown, "w", encoding="utf-8") as fh:
-            fh.write(report)
-    if args.json:
-        payload = {
-            "meta": meta,
-            "truth": asdict(truth),
-            "contenders": [
-                {"key": c.key, "label": c.label, "how": c.how, "skipped": c.skip_reason or None} for c in contenders
-            ],
-            "rows": [
-                {
-                    **asdict(r),
-                    "median_s": r.median,
-                    "best_s": r.best,
-                    "first_event_median_s": _median(r.firsts),
-                    "slow_first_median_s": _median(r.slow_firsts),
-                    "slow_second_median_s": _median(r.slow_seconds),
-                    "mb_per_s": meta["server"]["sse_bytes"] / r.median / 1e6 if r.median else None,
-                }
-                for r in rows
-            ],
-            "bars": bars,
-        }
-        text = json.dumps(payload, indent=2)
-        if args.json == "-":
-            sys.stdout.write(text + "\n")
-        else:
-            with open(args.json, "w", encoding="utf-8") as fh:
-                fh.write(text + "\n")
+    payload = {
+        "meta": meta,
+        "truth": asdict(truth),
+        "contenders": [
+            {"key": c.key, "label": c.label, "how": c.how, "skipped": c.skip_reason or None} for c in contenders
+        ],
+        "rows": [
+            {
+                **asdict(r),
+                "median_s": r.median,
+                "best_s": r.best,
+                "first_event_median_s": _median(r.firsts),
+                "slow_first_median_s": _median(r.slow_firsts),
+                "slow_second_median_s": _median(r.slow_seconds),
+                "mb_per_s": meta["server"]["sse_bytes"] / r.median / 1e6 if r.median else None,
+            }
+            for r in rows
+        ],
+        "bars": bars,
+    }
+    _report.write_outputs(report, args.markdown, args.json, payload)
     return 0
 
 

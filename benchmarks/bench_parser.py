@@ -38,9 +38,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
-import json
-import os
-import platform
 import signal
 import statistics
 import sys
@@ -48,12 +45,14 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
-from _adapters import Adapter, Pair, Runner, all_adapters
+import _report
+from _adapters import Adapter, Pair, Runner, adapter, all_adapters
+from _report import TIMES, progress, rate
 from _workloads import CHUNKINGS, MIB, WORKLOADS, Workload, big_workload
 
-TIMES = "\u00d7"  # MULTIPLICATION SIGN, as in "4.1 times slower"
 REFERENCE = "sse_pplx"
 BASELINE = "baseline"
 
@@ -154,6 +153,7 @@ class RoundPolicy:
     budget: float
     slow_threshold: float
     cell_budget: float
+    warmup: int = 0  # untimed rounds after the checked first round (PyPy's JIT)
 
 
 def first_round(adapter: Adapter, workload: Workload, chunking: str, chunks: list[bytes], policy: RoundPolicy) -> Cell:
@@ -176,6 +176,12 @@ def first_round(adapter: Adapter, workload: Workload, chunking: str, chunks: lis
     if first >= policy.slow_threshold:  # too slow to throw away as a warm-up
         cell.first_round_counted = True
         cell.times.append(first)
+        return cell
+    try:
+        for _ in range(policy.warmup):
+            cell.spent += timed_round(adapter.run, chunks, policy.budget)[0]
+    except CellTimeout:
+        cell.status = "timeout"
     return cell
 
 
@@ -266,12 +272,56 @@ def linearity_check(adapter: Adapter, sizes: tuple[int, int], policy: RoundPolic
     return result
 
 
+# --- cold: the first round in a fresh process ----------------------------------------------
+
+
+def measure_cold(warm: list[Cell], policy: RoundPolicy, repeats: int) -> list[Cell]:
+    """Each warm cell that ran, again in ``repeats`` fresh processes timing their first round."""
+    out: list[Cell] = []
+    for warm_cell in warm:
+        cell = Cell(warm_cell.workload, warm_cell.chunking, warm_cell.parser, warm_cell.n_bytes, warm_cell.n_events)
+        if warm_cell.status != "ok":
+            cell.status, cell.error = warm_cell.status, warm_cell.error
+            out.append(cell)
+            continue
+        where = f"{cell.workload},{cell.chunking},{cell.parser}"
+        arguments = ["--cold-child", where, "--budget", str(policy.budget)]
+        for result in _report.cold_runs(Path(__file__), arguments, repeats, timeout=policy.budget + 300):
+            if "error" in result:
+                cell.error = result["error"]
+            elif result["status"] == "timeout":
+                cell.status = "timeout"
+            else:
+                cell.times.append(result["seconds"])
+                if result["diff"]:
+                    cell.correct, cell.diff = False, result["diff"]
+        if cell.status == "ok" and not cell.times:
+            cell.status = "error"
+        progress(f"cold {where}: {_cell_status(cell)}\n")
+        out.append(cell)
+    return out
+
+
+def cold_child(where: str, budget: float) -> int:
+    """``--cold-child WORKLOAD,CHUNKING,PARSER``: one timed first round in this fresh process, one JSON line."""
+    workload_name, chunking, name = where.split(",")
+    workload = WORKLOADS[workload_name]()
+    chunks = CHUNKINGS[chunking](workload.body)
+    parser = adapter(name)
+    if parser.run is None:
+        raise SystemExit(f"{name} skipped: {parser.skip_reason}")
+    try:
+        seconds, events = timed_round(parser.run, chunks, budget)
+    except CellTimeout:
+        _report.emit_child_result({"status": "timeout", "seconds": None, "diff": ""})
+        return 0
+    _report.emit_child_result(
+        {"status": "ok", "seconds": seconds, "diff": describe_diff(parser.pairs(events), workload.expected)}
+    )
+    return 0
+
+
 # --- reporting ----------------------------------------------------------------------------
-
-
-def progress(text: str, prefix: bool = True) -> None:
-    sys.stderr.write(("  " if prefix else "") + text)
-    sys.stderr.flush()
 
 
 def _cell_status(cell: Cell) -> str:
@@ -279,13 +329,6 @@ def _cell_status(cell: Cell) -> str:
         return f"{cell.status} {cell.error}".strip()
     mark = "" if cell.correct else "  DIFFERS"
     return f"{cell.median:.4f} s (n={len(cell.times)}){mark}"
-
-
-def _rate(value: float) -> str:
-    for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if value >= limit:
-            return f"{value / limit:.3g}{suffix}"
-    return f"{value:.3g}"
 
 
 def _mb(n_bytes: int) -> str:
@@ -302,7 +345,7 @@ def format_cell(cell: Cell, ref: Cell | None, budget: float, rounds: int, notes:
         notes.append(f"{cell.parser} on {cell.workload} / {cell.chunking} raised {cell.error}")
         return f"error [{len(notes)}]"
     seconds = cell.median or float("nan")
-    text = f"{cell.n_bytes / seconds / 1e6:.1f} MB/s · {_rate(cell.n_events / seconds)} ev/s"
+    text = f"{cell.n_bytes / seconds / 1e6:.1f} MB/s · {rate(cell.n_events / seconds)} ev/s"
     if ref is not None and ref is not cell and ref.status == "ok" and ref.median:
         text += f" · {seconds / ref.median:.2f}{TIMES}"
     elif ref is cell:
@@ -315,20 +358,15 @@ def format_cell(cell: Cell, ref: Cell | None, budget: float, rounds: int, notes:
     return text
 
 
-def markdown_report(
-    cells: list[Cell], workloads: dict[str, Workload], adapters: list[Adapter], meta: dict[str, Any], extra: list[str]
-) -> str:
-    names = [a.name for a in adapters]
+def matrix_lines(cells: list[Cell], names: list[str], meta: dict[str, Any], notes: list[str]) -> list[str]:
+    """One table: a row per (workload, chunking), a column per parser; footnotes go to ``notes``."""
     ref_name = meta["relative_to"]
     by_key = {(c.workload, c.chunking, c.parser): c for c in cells}
     rows = sorted(
         {(c.workload, c.chunking) for c in cells},
         key=lambda r: (list(WORKLOADS).index(r[0]), list(CHUNKINGS).index(r[1])),
     )
-    notes: list[str] = []
-    lines = _header_lines(meta, workloads, adapters)
-    lines.append("| workload | chunks | MB | " + " | ".join(names) + " |")
-    lines.append("|---|---|--:|" + "--:|" * len(names))
+    lines = ["| workload | chunks | MB | " + " | ".join(names) + " |", "|---|---|--:|" + "--:|" * len(names)]
     for workload, chunking in rows:
         ref = by_key.get((workload, chunking, ref_name))
         any_cell = next(c for c in cells if (c.workload, c.chunking) == (workload, chunking))
@@ -339,9 +377,51 @@ def markdown_report(
             for n in names
         ]
         lines.append(f"| {workload} | {chunking} | {_mb(any_cell.n_bytes)} | " + " | ".join(rendered) + " |")
+    return lines
+
+
+def peer_lines(cells: list[Cell], which: str) -> list[str]:
+    """Whether sse_pplx beat every peer (the baseline is not one) in every cell of a table."""
+    by_row: dict[tuple[str, str], dict[str, Cell]] = {}
+    for cell in cells:
+        by_row.setdefault((cell.workload, cell.chunking), {})[cell.parser] = cell
+    wins, misses = 0, []
+    for (workload, chunking), row in by_row.items():
+        ours = row.get(REFERENCE)
+        if ours is None or ours.median is None:
+            continue
+        beaten = [
+            f"{name} {ours.median / cell.median:.2f}{TIMES}"
+            for name, cell in row.items()
+            if name not in (REFERENCE, BASELINE) and cell.median and cell.median <= ours.median
+        ]
+        if beaten:
+            misses.append(f"{workload} / {chunking} ({', '.join(beaten)})")
+        else:
+            wins += 1
+    if not wins and not misses:
+        return []
+    text = f"- {which}: sse_pplx faster than every peer in **{wins}/{wins + len(misses)}** cells"
+    if misses:
+        text += "; not in: " + "; ".join(misses) + " (sse_pplx's time / the faster peer's)"
+    return [text]
+
+
+def markdown_report(
+    cells: list[Cell],
+    workloads: dict[str, Workload],
+    adapters: list[Adapter],
+    meta: dict[str, Any],
+    extra: list[str],
+    cold: list[Cell] | None = None,
+) -> str:
+    names = [a.name for a in adapters]
+    notes: list[str] = []
+    lines = _header_lines(meta, workloads, adapters)
+    lines += matrix_lines(cells, names, meta, notes)
     lines.append("")
     lines.append(
-        f"Cells: MB/s · events/s · time relative to {ref_name} in the same row (>1 = slower). "
+        f"Cells: MB/s · events/s · time relative to {meta['relative_to']} in the same row (>1 = slower). "
         "`*` = output differs from the expected events (see notes); "
         f"`>{meta['budget_s']:g} s (timed out)` = the first round exceeded the budget and was not repeated."
     )
@@ -351,24 +431,35 @@ def markdown_report(
         f"has spent {meta['cell_budget_s']:g} s; `n=` marks cells timed with fewer rounds."
     )
     lines.append("")
+    if cold:
+        lines += [f"## Cold: the first round in a fresh process (median of {meta['cold']} processes)", ""]
+        lines += matrix_lines(cold, names, {**meta, "rounds": meta["cold"]}, notes)
+        lines += [
+            "",
+            "Each cell: a fresh process per parser and cell that builds the workload, imports only that parser "
+            "(untimed) and times its first parse, with no warm-up: what a short-lived process sees, and on PyPy "
+            "the time before the JIT has compiled the parser. Relative to sse_pplx's cold time in the same row; "
+            "`n=` marks cells where fewer processes gave a time. Cells that timed out warm are not run cold.",
+            "",
+        ]
     if notes:
         lines.append("Notes:")
         lines.extend(f"{i}. {note}" for i, note in enumerate(notes, 1))
         lines.append("")
+    lines += peer_lines(cells, "warm")
+    lines += peer_lines(cold or [], "cold")
     lines.extend(extra)
     return "\n".join(lines) + "\n"
 
 
 def _header_lines(meta: dict[str, Any], workloads: dict[str, Workload], adapters: list[Adapter]) -> list[str]:
-    versions = ", ".join(f"{a.name} {a.version}" for a in adapters if a.dist)
+    warmup = f", {meta['warmup']} untimed warm-up round(s) after the first" if meta["warmup"] else ""
     lines = [
-        "# SSE parser benchmark",
+        _report.title("SSE parser benchmark", meta),
         "",
-        f"- Python {meta['python']} on {meta['platform']}, {meta['cpus']} CPUs, {meta['date']}",
-        f"- sse_pplx: {meta['sse_pplx']}",
-        f"- peers: {versions}",
+        *_report.header_lines(meta),
         (
-            f"- rounds: {meta['rounds']} (median), budget {meta['budget_s']:g} s per round, "
+            f"- rounds: {meta['rounds']} (median){warmup}, budget {meta['budget_s']:g} s per round, "
             f"{'quick matrix' if meta['quick'] else 'full matrix'}"
         ),
     ]
@@ -427,11 +518,23 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--chunkings", help=f"comma list, from {','.join(CHUNKINGS)}")
     parser.add_argument("--parsers", help="comma list of parser names to run (default: all)")
     parser.add_argument("--no-linearity", action="store_true", help="skip the 1 MiB / 2 MiB linearity check")
-    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
-    parser.add_argument("--markdown", metavar="PATH", help="also write the Markdown report to a file")
+    parser.add_argument(
+        "--warmup", type=int, default=0, help="untimed rounds after each cell's first round (PyPy's JIT; default 0)"
+    )
+    parser.add_argument(
+        "--cold",
+        type=int,
+        default=0,
+        metavar="R",
+        help="also time each cell's first round in R fresh processes per parser (default 0: no cold table)",
+    )
+    parser.add_argument("--cold-child", help=argparse.SUPPRESS)
+    _report.add_output_options(parser)
     args = parser.parse_args(argv)
     if args.rounds is None:
         args.rounds = 1 if args.quick else 5
+    if args.rounds < 1 or args.warmup < 0 or args.cold < 0:
+        parser.error("--rounds must be at least 1, --warmup and --cold at least 0")
     return args
 
 
@@ -446,63 +549,51 @@ def build_matrix(args: argparse.Namespace) -> dict[str, list[str]]:
 
 
 def select_adapters(args: argparse.Namespace) -> list[Adapter]:
-    adapters = all_adapters()
-    if args.parsers:
-        wanted = args.parsers.split(",")
-        adapters = [a for a in adapters if a.name in wanted or a.name == REFERENCE]
-    return adapters
+    return _report.select(all_adapters(), args.parsers, REFERENCE, lambda a: a.name)
 
 
 def environment(args: argparse.Namespace, adapters: list[Adapter]) -> dict[str, Any]:
     ours = next(a for a in adapters if a.name == REFERENCE)
-    if ours.run is not None:
-        import sse_pplx
-
-        version = getattr(sse_pplx, "__version__", "?")
-        where = f"{version} from {os.path.dirname(sse_pplx.__file__ or '')}"
-    else:
-        where = f"not available ({ours.skip_reason})"
-    return {
-        "python": platform.python_version(),
-        "platform": platform.platform(terse=True),
-        "cpus": os.cpu_count(),
-        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-        "sse_pplx": where,
-        "versions": {a.name: a.version for a in adapters if a.dist},
-        "rounds": args.rounds,
-        "budget_s": args.budget,
-        "slow_threshold_s": args.slow_threshold,
-        "cell_budget_s": args.cell_budget,
-        "quick": args.quick,
-        "relative_to": REFERENCE if ours.run is not None else BASELINE,
-    }
+    return _report.run_metadata(
+        (a.dist for a in adapters if a.dist),
+        rounds=args.rounds,
+        warmup=args.warmup,
+        budget_s=args.budget,
+        slow_threshold_s=args.slow_threshold,
+        cell_budget_s=args.cell_budget,
+        cold=args.cold,
+        quick=args.quick,
+        relative_to=REFERENCE if ours.run is not None else BASELINE,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.cold_child:
+        return cold_child(args.cold_child, args.budget)
     adapters = select_adapters(args)
     meta = environment(args, adapters)
-    policy = RoundPolicy(args.rounds, args.budget, args.slow_threshold, args.cell_budget)
+    policy = RoundPolicy(args.rounds, args.budget, args.slow_threshold, args.cell_budget, args.warmup)
     if adapters[0].run is None:
         progress(f"sse_pplx skipped: {adapters[0].skip_reason}; comparing against the baseline\n", prefix=False)
     started = time.perf_counter()
     cells, workloads = run_matrix(build_matrix(args), adapters, policy)
+    cold = measure_cold(cells, policy, args.cold) if args.cold else []
     linearity = None
     if not args.no_linearity:
         sizes = (MIB // 4, MIB // 2) if args.quick else (MIB, 2 * MIB)
         linearity = linearity_check(adapters[0], sizes, policy)
     extra, summary = summary_lines(cells, linearity)
-    meta["wall_time_s"] = round(time.perf_counter() - started, 1)
+    _report.finish_metadata(meta, started)
     extra.append(f"- total benchmark wall time: {meta['wall_time_s']:.0f} s")
-    report = markdown_report(cells, workloads, adapters, meta, extra)
-    sys.stdout.write(report)
-    if args.markdown:
-        with open(args.markdown, "w", encoding="utf-8") as fh:
-            fh.write(report)
-    if args.json:
-        payload = {"meta": meta, "summary": summary, "cells": [{**asdict(c), "median": c.median} for c in cells]}
-        with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump(payload, fh, indent=2)
+    report = markdown_report(cells, workloads, adapters, meta, extra, cold)
+    payload = {
+        "meta": meta,
+        "summary": summary,
+        "cells": [{**asdict(c), "median": c.median} for c in cells],
+        "cold": [{**asdict(c), "median": c.median} for c in cold],
+    }
+    _report.write_outputs(report, args.markdown, args.json, payload)
     return 0
 
 

@@ -80,34 +80,31 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import os
-import platform
-import statistics
 import sys
 import time
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import asdict, dataclass
 from typing import Any, Callable, ClassVar, List, Optional
 
+import _report
+from _report import TIMES, fmt_ratio, progress, ratio_of
 from _workloads import CHUNKINGS
 from bench_chat import (
     Notes,
     Policy,
-    _busy,
-    _fmt_ratio,
-    _loadavg,
+    Row,
     _paired_ratio,
-    _rate,
-    _ratio,
-    _rotated,
-    _versions,
-    progress,
+    add_round_options,
+    check_cells,
+    contender_lines,
+    floor_cell,
+    report_rows,
+    results_lines,
+    rounds_line,
+    run_rounds,
+    summary_lines,
     timed_run,
-    wants_more,
 )
 
-TIMES = "\u00d7"  # MULTIPLICATION SIGN
-REPO_ROOT = Path(__file__).resolve().parent.parent
 FAKE_BASE_URL = "http://127.0.0.1:9"  # never contacted: every request is answered by an httpx MockTransport
 SSE_HEADERS = {"content-type": "text/event-stream; charset=utf-8"}
 REQUEST = {"input": "Why are there two tides a day?", "model": "perplexity/sonar"}
@@ -129,12 +126,6 @@ DEFAULT_DELTAS = 3000
 Runner = Callable[[List[bytes]], Any]
 
 
-def _repo_on_path() -> None:
-    # Benchmark the working tree this file lives in, even when another copy is installed.
-    if str(REPO_ROOT) not in sys.path:
-        sys.path.insert(0, str(REPO_ROOT))
-
-
 # --- the workload and what it must decode to -----------------------------------------------------
 
 
@@ -147,7 +138,7 @@ class AgentWorkload:
 
 
 def agent_workload(stream: str, deltas: int) -> AgentWorkload:
-    _repo_on_path()
+    _report.repo_on_path()
     from conformance.response_examples import agent_stream
 
     body = agent_stream(deltas, named=STREAMS[stream])
@@ -300,7 +291,7 @@ class WrongDecode(AssertionError):
 
 
 def sse_pplx_contenders(expected: str) -> list[Contender]:
-    _repo_on_path()
+    _report.repo_on_path()
     from sse_pplx import SSEParser
     from sse_pplx.responses import collect_response, iter_response_events
 
@@ -559,34 +550,6 @@ def all_contenders(expected: str, clients: list[Any]) -> list[Contender]:
 # --- measuring ------------------------------------------------------------------------------------
 
 
-@dataclass
-class Row:
-    """One contender on one (stream, chunking) cell."""
-
-    stream: str
-    chunking: str
-    contender: str
-    n_bytes: int
-    n_pieces: int
-    n_events: int
-    status: str = "ok"  # ok | error | skipped
-    error: str = ""
-    times: list[float] = field(default_factory=list)
-    first_run: Optional[float] = None
-    first_counted: bool = False
-    spent: float = 0.0
-    outcome: Optional[dict[str, Any]] = None
-    differences: list[str] = field(default_factory=list)
-
-    @property
-    def median(self) -> Optional[float]:
-        return statistics.median(self.times) if self.times else None
-
-    @property
-    def best(self) -> Optional[float]:
-        return min(self.times) if self.times else None
-
-
 def warm_up(contenders: list[Contender], chunks: list[bytes]) -> None:
     """One untimed run of everyone: imports, pydantic caches, first-call costs."""
     for c in contenders:
@@ -633,32 +596,10 @@ def measure_cell(
             raise WrongDecode(f"{c.label} on {_cell_name(stream, chunking)}: " + "; ".join(row.differences))
         row.first_run = row.spent = seconds
         if seconds >= policy.slow_threshold:
-            row.first_counted = True
+            row.slow = row.first_counted = True
             row.times.append(seconds)
-    # Every round runs every contender. The fast rows (the sse_pplx rows and the floor) run back to
-    # back, so that collect_response and the floor see the same machine state; each group's order
-    # rotates every round, and which group goes first alternates.
-    runnable = [c for c in contenders if rows[c.key].status == "ok"]
-    fast = [c for c in runnable if c.group == "fast"]
-    peers = [c for c in runnable if c.group != "fast"]
-    for index in range(policy.rounds):
-        groups = [_rotated(fast, index), _rotated(peers, index)]
-        if index % 2:
-            groups.reverse()
-        for c in groups[0] + groups[1]:
-            row = rows[c.key]
-            if not wants_more(row, policy):
-                continue
-            assert c.run is not None
-            seconds, _ = timed_run(c.run, chunks)
-            row.times.append(seconds)
-            row.spent += seconds
-    for c in contenders:
-        row = rows[c.key]
-        if row.median is not None:
-            mark = "  DIFFERS" if row.differences else ""
-            progress(f"{c.label:<56} {row.median * 1e3:9.2f} ms  (n={len(row.times)}){mark}\n")
-    return [rows[c.key] for c in contenders]
+    run_rounds(rows, contenders, [c for c in contenders if c.group == "fast"], chunks, policy)
+    return report_rows(rows, contenders, width=56, digits=2)
 
 
 def profile_ours(contenders: list[Contender], chunks: list[bytes], top: int) -> str:
@@ -704,22 +645,22 @@ def compute_bars(rows: list[Row], cells: list[tuple[str, str]]) -> list[dict[str
         entry: dict[str, Any] = {"stream": stream, "chunking": chunking}
         for sdk in SDK_BARS:
             peer, transport = median(sdk), median(sdk + "-transport")
-            ratio = _ratio(peer, ours)
+            ratio = ratio_of(peer, ours)
             entry[f"{sdk}_over_sse_pplx"] = ratio
             entry[f"{sdk}_meets"] = None if ratio is None else ratio >= SDK_TARGET
             net = None if peer is None or transport is None else peer - transport
-            entry[f"{sdk}_net_over_sse_pplx"] = _ratio(net, ours)
+            entry[f"{sdk}_net_over_sse_pplx"] = ratio_of(net, ours)
             entry[f"{sdk}_over_sse_pplx_paired"] = _paired_ratio(row_of(sdk), row_of(REFERENCE))
-            entry[f"{sdk}_over_floor"] = _ratio(peer, floor)
+            entry[f"{sdk}_over_floor"] = ratio_of(peer, floor)
             entry[f"{sdk}_transport_ms"] = None if transport is None else transport * 1e3
-        entry["openai-stream_over_sse_pplx"] = _ratio(median("openai-stream"), ours)
-        ratio = _ratio(ours, floor)
+        entry["openai-stream_over_sse_pplx"] = ratio_of(median("openai-stream"), ours)
+        ratio = ratio_of(ours, floor)
         entry["sse_pplx_over_floor"] = ratio
         entry["floor_meets"] = None if ratio is None else ratio <= FLOOR_TARGET
         ref, floor_row = row_of(REFERENCE), row_of(FLOOR)
         entry["sse_pplx_over_floor_paired"] = _paired_ratio(ref, floor_row)
-        entry["sse_pplx_over_floor_best"] = _ratio(ref and ref.best, floor_row and floor_row.best)
-        entry["iter_over_floor"] = _ratio(median("iter_response_events"), floor)
+        entry["sse_pplx_over_floor_best"] = ratio_of(ref and ref.best, floor_row and floor_row.best)
+        entry["iter_over_floor"] = ratio_of(median("iter_response_events"), floor)
         bars.append(entry)
     return bars
 
@@ -734,17 +675,11 @@ def markdown_report(
     meta: dict[str, Any],
     profile: str,
 ) -> str:
-    explains = {c.key: c.explain for c in contenders}
     lines = [
-        "# Agent-stream benchmark: sse_pplx vs the perplexityai / openai SDK streaming objects",
+        _report.title("Agent-stream benchmark: sse_pplx vs the perplexityai / openai SDK streaming objects", meta),
         "",
-        f"- Python {meta['python']} on {meta['platform']}, {meta['cpus']} CPUs, {meta['date']}; "
-        f"load average {meta['loadavg_start']} at start, {meta['loadavg_end']} at end",
-        f"- sse_pplx: {meta['sse_pplx']}",
-        f"- peers: {meta['peers']}",
-        f"- rounds: median of up to {meta['rounds']} timed rounds per row, round-robin; rows whose check run "
-        f"took ≥ {meta['slow_threshold_s']:g} s count it and stop before exceeding "
-        f"{meta['row_budget_s']:g} s per cell (`n` = rounds behind the median)",
+        *_report.header_lines(meta),
+        rounds_line(meta),
     ]
     for stream, workload in workloads.items():
         truth = truths[stream]
@@ -753,47 +688,11 @@ def markdown_report(
             f"accumulated: {len(truth.text):,} characters of text, status `{truth.status}`, "
             f"{truth.search_results} search results, usage.total_tokens {truth.total_tokens}"
         )
-    lines += [f"- skipped: {c.label} ({c.skip_reason})" for c in contenders if c.run is None]
-    lines += ["", "## Contenders", "", "| row | how it is driven |", "|---|---|"]
-    lines += [f"| {c.label} | {c.how or '-'} |" for c in contenders]
-
     notes = Notes()
-    by_key = {(r.stream, r.chunking, r.contender): r for r in rows}
-    lines += [
-        "",
-        "## Results",
-        "",
-        "| stream / chunks | row | ms | best ms | events/s | MB/s | vs collect_response | n | check |",
-        "|---|---|--:|--:|--:|--:|--:|--:|---|",
-    ]
-    for stream, chunking in cells:
-        ref = by_key.get((stream, chunking, REFERENCE))
-        ref_median = ref.median if ref else None
-        for c in contenders:
-            row = by_key[(stream, chunking, c.key)]
-            name = f"{_cell_name(stream, chunking)} ({row.n_pieces:,} pieces)"
-            if row.status == "skipped":
-                lines.append(f"| {name} | {c.label} | n/a | | | | | | skipped |")
-                continue
-            if row.status == "error":
-                text = f"raised {row.error}" + (f". {explains[c.key]}" if explains[c.key] else "")
-                number = notes.add(c.label, _cell_name(stream, chunking), text)
-                lines.append(f"| {name} | {c.label} | error [{number}] | | | | | | |")
-                continue
-            seconds = row.median or float("nan")
-            relative = "ref" if c.key == REFERENCE else _fmt_ratio(_ratio(seconds, ref_median))
-            check = "ok"
-            if row.differences:
-                text = "; ".join(row.differences)
-                if explains[c.key]:
-                    text += ". " + explains[c.key]
-                number = notes.add(c.label, _cell_name(stream, chunking), text)
-                check = f"**differs** [{number}]"
-            events = "" if c.key.endswith("-transport") else _rate(row.n_events / seconds)
-            lines.append(
-                f"| {name} | {c.label} | {seconds * 1e3:.2f} | {(row.best or seconds) * 1e3:.2f} | {events} | "
-                f"{row.n_bytes / seconds / 1e6:.1f} | {relative} | {len(row.times)} | {check} |"
-            )
+    lines += contender_lines(contenders)
+    lines += results_lines(
+        rows, contenders, cells, _cell_name, notes, "events/s", 2, lambda key: not key.endswith("-transport")
+    )
     lines += [
         "",
         "ms = median time for the whole stream, best ms = the fastest round; events/s = the stream's JSON events "
@@ -811,29 +710,22 @@ def markdown_report(
         "|---|--:|--:|--:|--:|--:|--:|",
     ]
 
-    def verdict(ratio: Optional[float], meets: Optional[bool]) -> str:
-        if ratio is None:
-            return "n/a"
-        return f"{ratio:.2f}{TIMES} {'✓' if meets else '✗'}"
-
     def sdk_cell(bar: dict[str, Any], sdk: str) -> str:
-        text = verdict(bar[f"{sdk}_over_sse_pplx"], bar[f"{sdk}_meets"])
+        text = _report.verdict(bar[f"{sdk}_over_sse_pplx"], bar[f"{sdk}_meets"])
         if bar[f"{sdk}_over_sse_pplx"] is None:
             return text
         return (
-            f"{text} (paired {_fmt_ratio(bar[f'{sdk}_over_sse_pplx_paired'])}, "
-            f"without transport {_fmt_ratio(bar[f'{sdk}_net_over_sse_pplx'])})"
+            f"{text} (paired {fmt_ratio(bar[f'{sdk}_over_sse_pplx_paired'])}, "
+            f"without transport {fmt_ratio(bar[f'{sdk}_net_over_sse_pplx'])})"
         )
 
     for bar in bars:
         lines.append(
             f"| {_cell_name(bar['stream'], bar['chunking'])} | {sdk_cell(bar, 'perplexityai')} | "
             f"{sdk_cell(bar, 'openai')} | "
-            f"{verdict(bar['sse_pplx_over_floor'], bar['floor_meets'])}"
-            f" (paired {_fmt_ratio(bar['sse_pplx_over_floor_paired'])},"
-            f" best {_fmt_ratio(bar['sse_pplx_over_floor_best'])}) | "
-            f"{_fmt_ratio(bar['iter_over_floor'])} | {_fmt_ratio(bar['perplexityai_over_floor'])} | "
-            f"{_fmt_ratio(bar['openai_over_floor'])} |"
+            f"{floor_cell(bar)} | "
+            f"{fmt_ratio(bar['iter_over_floor'])} | {fmt_ratio(bar['perplexityai_over_floor'])} | "
+            f"{fmt_ratio(bar['openai_over_floor'])} |"
         )
     lines += [
         "",
@@ -843,7 +735,7 @@ def markdown_report(
         "alone. SDK / floor is the most that an implementation running at the floor could show against that SDK.",
         "",
     ]
-    lines += summary_lines(bars)
+    lines += summary_lines(bars, {}, REFERENCE, SDK_BARS, HEADLINE, _cell_name)
     if meta.get("busy"):
         lines.append(f"- **caution**: {meta['busy']}")
     if notes.items:
@@ -896,70 +788,13 @@ def breakdown_lines(rows: list[Row], cells: list[tuple[str, str]]) -> list[str]:
     ]
 
 
-def _tally(met: int, total: int) -> str:
-    return f"**met** in {met}/{total} cells" if met == total else f"**missed**: met in {met}/{total} cells"
-
-
-def summary_lines(bars: list[dict[str, Any]]) -> list[str]:
-    lines: list[str] = []
-    headline = next((b for b in bars if (b["stream"], b["chunking"]) == HEADLINE), None)
-    if headline is not None:
-        parts = []
-        for sdk in SDK_BARS:
-            ratio = headline[f"{sdk}_over_sse_pplx"]
-            if ratio is not None:
-                parts.append(f"{sdk} / collect_response **{ratio:.1f}{TIMES}**")
-        ratio = headline["sse_pplx_over_floor"]
-        if ratio is not None:
-            parts.append(f"collect_response / floor **{ratio:.2f}{TIMES}**")
-        lines.append(f"- {_cell_name(*HEADLINE)} (the headline cell): " + "; ".join(parts))
-    for sdk in SDK_BARS:
-        ratios = [b[f"{sdk}_over_sse_pplx"] for b in bars if b[f"{sdk}_over_sse_pplx"] is not None]
-        if ratios:
-            met = sum(r >= SDK_TARGET for r in ratios)
-            floors = [b[f"{sdk}_over_floor"] for b in bars if b[f"{sdk}_over_floor"] is not None]
-            reach = ""
-            if floors and min(floors) < SDK_TARGET:
-                reach = (
-                    f"; the floor itself is {min(floors):.1f}{TIMES}-{max(floors):.1f}{TIMES} faster than {sdk}: "
-                    f"less than {SDK_TARGET:g}{TIMES} in {sum(f < SDK_TARGET for f in floors)}/{len(floors)} cells, "
-                    "where even a decoder as fast as the floor would miss this bar"
-                )
-            lines.append(
-                f"- ≥ {SDK_TARGET:g}{TIMES} faster than {sdk}: {_tally(met, len(ratios))} "
-                f"(lowest {min(ratios):.1f}{TIMES}, highest {max(ratios):.1f}{TIMES}){reach}"
-            )
-    for key, how in (("", "ratio of medians"), ("_paired", "paired per round"), ("_best", "best rounds")):
-        ratios = [b["sse_pplx_over_floor" + key] for b in bars if b["sse_pplx_over_floor" + key] is not None]
-        if ratios:
-            met = sum(r <= FLOOR_TARGET for r in ratios)
-            lines.append(
-                f"- collect_response within {FLOOR_TARGET:g}{TIMES} of the floor ({how}): "
-                f"{_tally(met, len(ratios))} "
-                f"(highest {max(ratios):.2f}{TIMES}, lowest {min(ratios):.2f}{TIMES})"
-            )
-    return lines
-
-
 # --- main -----------------------------------------------------------------------------------------
 
 
 def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="1 timed round per row (smoke test, ~20 s)")
-    parser.add_argument("--rounds", type=int, default=None, help="timed rounds per row (default 7; 1 with --quick)")
-    parser.add_argument(
-        "--slow-threshold",
-        type=float,
-        default=0.5,
-        help="check-run seconds from which a row counts its check run and obeys --row-budget (default 0.5)",
-    )
-    parser.add_argument(
-        "--row-budget",
-        type=float,
-        default=8.0,
-        help="seconds a slow row may spend per cell before it stops repeating; 0 = no limit (default 8)",
-    )
+    add_round_options(parser)
     parser.add_argument("--deltas", type=int, default=DEFAULT_DELTAS, help="text deltas in the stream (default 3000)")
     parser.add_argument("--streams", default="named,unnamed", help="comma list from named,unnamed (default both)")
     parser.add_argument(
@@ -973,57 +808,31 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
         "perplexityai,perplexityai-transport,openai,openai-stream,openai-transport",
     )
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="add a cProfile (top N) of sse_pplx")
-    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
-    parser.add_argument("--markdown", metavar="PATH", help="also write the Markdown report to a file")
+    _report.add_output_options(parser)
     args = parser.parse_args(argv)
-    if args.rounds is None:
-        args.rounds = 1 if args.quick else 7
-    if args.rounds < 1:
-        parser.error("--rounds must be at least 1")
     if args.deltas < 1:
         parser.error("--deltas must be at least 1")
-    args.streams = args.streams.split(",")
-    args.chunkings = args.chunkings.split(",")
-    for name in args.streams:
-        if name not in STREAMS:
-            parser.error(f"unknown stream: {name}")
-    for name in args.chunkings:
-        if name not in CHUNKINGS:
-            parser.error(f"unknown chunking: {name}")
-    return args
+    return check_cells(parser, args, STREAMS)
 
 
 def main(argv: Optional[list[str]] = None) -> int:
     args = parse_args(argv)
     policy = Policy(args.rounds, args.slow_threshold, args.row_budget)
-    _repo_on_path()
-    import sse_pplx
+    _report.repo_on_path()
     from conformance.response_examples import expected_text
 
     clients: list[Any] = []
-    contenders = all_contenders(expected_text(args.deltas), clients)
-    if args.contenders:
-        wanted = set(args.contenders.split(",")) | {REFERENCE}
-        unknown = wanted - {c.key for c in contenders}
-        if unknown:
-            raise SystemExit(f"unknown contender(s): {', '.join(sorted(unknown))}")
-        contenders = [c for c in contenders if c.key in wanted]
-
-    dists = sorted({d for c in contenders for d in c.dists}, key=str.lower)
-    meta: dict[str, Any] = {
-        "python": platform.python_version(),
-        "platform": platform.platform(terse=True),
-        "cpus": os.cpu_count(),
-        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-        "loadavg_start": _loadavg(),
-        "sse_pplx": f"{sse_pplx.__version__} from {os.path.dirname(sse_pplx.__file__ or '')}",
-        "peers": _versions(tuple(dists)),
-        "rounds": policy.rounds,
-        "slow_threshold_s": policy.slow_threshold,
-        "row_budget_s": policy.row_budget,
-        "deltas": args.deltas,
-        "quick": args.quick,
-    }
+    contenders = _report.select(
+        all_contenders(expected_text(args.deltas), clients), args.contenders, REFERENCE, lambda c: c.key
+    )
+    meta = _report.run_metadata(
+        (d for c in contenders for d in c.dists),
+        rounds=policy.rounds,
+        slow_threshold_s=policy.slow_threshold,
+        row_budget_s=policy.row_budget,
+        deltas=args.deltas,
+        quick=args.quick,
+    )
     started = time.perf_counter()
     workloads = {s: agent_workload(s, args.deltas) for s in args.streams}
     truths = {s: truth_of(w, args.deltas) for s, w in workloads.items()}
@@ -1047,34 +856,26 @@ def main(argv: Optional[list[str]] = None) -> int:
     finally:
         for client in clients:
             client.close()
-    meta["wall_time_s"] = round(time.perf_counter() - started, 1)
-    meta["loadavg_end"] = _loadavg()
-    meta["busy"] = _busy(meta["loadavg_start"], meta["cpus"])
+    _report.finish_metadata(meta, started)
     bars = compute_bars(rows, cells)
     report = markdown_report(rows, contenders, cells, workloads, truths, bars, meta, profile)
-    sys.stdout.write(report)
-    if args.markdown:
-        with open(args.markdown, "w", encoding="utf-8") as fh:
-            fh.write(report)
-    if args.json:
-        payload = {
-            "meta": meta,
-            "contenders": [
-                {"key": c.key, "label": c.label, "how": c.how, "skipped": c.skip_reason or None} for c in contenders
-            ],
-            "truth": {
-                s: {
-                    **asdict(t),
-                    "text": f"{len(t.text):,} characters",
-                    "final_text": f"{len(t.final_text):,} characters",
-                }
-                for s, t in truths.items()
-            },
-            "rows": [{**asdict(r), "median": r.median} for r in rows],
-            "bars": bars,
-        }
-        with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump(payload, fh, indent=2)
+    payload = {
+        "meta": meta,
+        "contenders": [
+            {"key": c.key, "label": c.label, "how": c.how, "skipped": c.skip_reason or None} for c in contenders
+        ],
+        "truth": {
+            s: {
+                **asdict(t),
+                "text": f"{len(t.text):,} characters",
+                "final_text": f"{len(t.final_text):,} characters",
+            }
+            for s, t in truths.items()
+        },
+        "rows": [{**asdict(r), "median": r.median} for r in rows],
+        "bars": bars,
+    }
+    _report.write_outputs(report, args.markdown, args.json, payload)
     return 0
 
 

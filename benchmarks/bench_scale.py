@@ -36,12 +36,9 @@ the server and the client.  Report to stdout, progress to stderr.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import datetime
 import gc
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -54,6 +51,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path[:0] = [str(HERE), str(ROOT)]
 
+from _report import header_lines, loadavg, run_metadata, title  # noqa: E402
 from _scale_clients import CLIENTS, Recorder, run_wave  # noqa: E402
 from _scale_server import raise_fd_limit  # noqa: E402
 
@@ -239,13 +237,11 @@ def _fmt(value: Any, digits: int = 1) -> str:
 
 def report(results: List[Dict[str, Any]], meta: Dict[str, Any]) -> str:
     lines = [
-        "# Scale benchmark: N concurrent streams in one client process",
+        title("Scale benchmark: N concurrent streams in one client process", meta),
         "",
-        f"- Python {meta['python']} ({meta['implementation']}) on {meta['platform']}, {meta['cpus']} CPUs, "
-        f"{meta['date']}; load average {meta['loadavg_start']} at start, {meta['loadavg_end']} at end",
+        *header_lines(meta),
         f"- server: {meta['server_workers']} worker process(es); keep-alive off; chunks ~300 bytes",
         f"- command: `{meta['command']}`",
-        f"- versions: {meta['versions']}",
         f"- figures: medians of {meta['repeat']} run(s) per cell; each client in a fresh process",
     ]
     for interval in sorted({r["interval"] for r in results}):
@@ -291,17 +287,6 @@ def report(results: List[Dict[str, Any]], meta: Dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _versions() -> str:
-    from importlib import metadata
-
-    names = ["sse_pplx", "openai", "httpx2", "httpx", "httpx-sse", "pydantic"]
-    found = []
-    for name in names:
-        with contextlib.suppress(metadata.PackageNotFoundError):
-            found.append(f"{name} {metadata.version(name)}")
-    return ", ".join(found)
-
-
 def _list(text: str, kind: Any) -> List[Any]:
     return [kind(part) for part in text.split(",") if part.strip()]
 
@@ -336,18 +321,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     unknown = [c for c in clients if c not in CLIENTS]
     if unknown:
         parser.error(f"unknown clients {unknown}; known: {list(CLIENTS)}")
-    meta = {
-        "python": platform.python_version(),
-        "implementation": platform.python_implementation(),
-        "platform": platform.platform(),
-        "cpus": os.cpu_count(),
-        "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
-        "loadavg_start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
-        "server_workers": args.server_workers,
-        "command": "python benchmarks/bench_scale.py " + " ".join(argv if argv is not None else sys.argv[1:]),
-        "versions": _versions(),
-        "repeat": args.repeat,
-    }
+    meta = run_metadata(
+        ["openai", "httpx2", "httpx", "httpx-sse", "pydantic"],
+        server_workers=args.server_workers,
+        command="python benchmarks/bench_scale.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+        repeat=args.repeat,
+    )
     results: List[Dict[str, Any]] = []
     for interval in intervals:
         chunks = args.chunks or DEFAULT_CHUNKS.get(interval, 100)
@@ -372,7 +351,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                         flush=True,
                     )
                 results.append(median_of(runs))
-    meta["loadavg_end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    meta["loadavg_end"] = loadavg()
     text = report(results, meta)
     print(text)
     if args.markdown:
