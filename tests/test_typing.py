@@ -128,10 +128,17 @@ def test_the_readme_quick_start_type_checks(tmp_path: Path) -> None:
 def test_pyright_verifytypes_scores_the_public_types_complete() -> None:
     done = _pyright("--verifytypes", "sse_pplx", "--ignoreexternal", "--outputjson")
     report = json.loads(done.stdout)["typeCompleteness"]
-    # the package checked is this checkout's (pyright looks in the folder it runs in first) or
-    # the one these tests import (tox's installed wheel), not another install's
+    # the package checked is this run's: the checkout's, the one these tests import, or the one
+    # installed in this interpreter's environment (tox's wheel) -- not another install's
+    import sysconfig
+
     checked = Path(report["packageRootDirectory"]).resolve()
-    assert checked in {ROOT / "sse_pplx", Path(sse_pplx.__file__).resolve().parent}, checked
+    ours = {
+        ROOT / "sse_pplx",
+        Path(sse_pplx.__file__).resolve().parent,
+        Path(sysconfig.get_paths()["purelib"]).resolve() / "sse_pplx",
+    }
+    assert checked in ours, (checked, ours)
     incomplete = sorted(
         symbol["name"]
         for symbol in report["symbols"]
