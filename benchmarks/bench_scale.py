@@ -137,9 +137,9 @@ def client_main(args: argparse.Namespace) -> None:
 class Server:
     """``_scale_server.py`` in its own process(es); its workers' statistics when stopped."""
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, python: str) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, str(HERE / "_scale_server.py"), "--workers", str(workers)],
+            [python, str(HERE / "_scale_server.py"), "--workers", str(workers)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -170,7 +170,7 @@ class Server:
 
 
 def run_one(client: str, n: int, chunks: int, interval: float, args: argparse.Namespace) -> Dict[str, Any]:
-    server = Server(args.server_workers)
+    server = Server(args.server_workers, args.server_python)
     try:
         command = [
             sys.executable, __file__, "--client", client, "--url", server.url, "--n", str(n),
@@ -240,7 +240,8 @@ def report(results: List[Dict[str, Any]], meta: Dict[str, Any]) -> str:
         title("Scale benchmark: N concurrent streams in one client process", meta),
         "",
         *header_lines(meta),
-        f"- server: {meta['server_workers']} worker process(es); keep-alive off; chunks ~300 bytes",
+        f"- server: {meta['server_workers']} worker process(es) under `{meta['server_python']}`;"
+        " keep-alive off; chunks ~300 bytes",
         f"- command: `{meta['command']}`",
         f"- figures: medians of {meta['repeat']} run(s) per cell; each client in a fresh process",
     ]
@@ -302,6 +303,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--max-threads", type=int, default=1000, help="threads clients run up to this N (default 1000)")
     parser.add_argument("--repeat", type=int, default=1, help="runs per cell; the report gives medians (default 1)")
     parser.add_argument("--server-workers", type=int, default=1, help="server processes (default 1)")
+    parser.add_argument(
+        "--server-python",
+        default=sys.executable,
+        help="the interpreter the server runs under (default: this one); e.g. a CPython server for PyPy clients",
+    )
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds a wave may take (default 600)")
     parser.add_argument("--quick", action="store_true", help="N = 100 and 1,000 at 20 ms only")
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
@@ -324,6 +330,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     meta = run_metadata(
         ["openai", "httpx2", "httpx", "httpx-sse", "pydantic"],
         server_workers=args.server_workers,
+        server_python=args.server_python,
         command="python benchmarks/bench_scale.py " + " ".join(argv if argv is not None else sys.argv[1:]),
         repeat=args.repeat,
     )

@@ -256,6 +256,30 @@ async def test_stall_past_the_idle_timeout(mode, leaks):
     leaks.assert_clean()
 
 
+
+async def test_an_idle_timeout_in_a_stream_read_by_two_tasks_ends_the_reading_task_cleanly(leaks):
+    """The asyncio driver's inlined body read (issue 17) times out the task reading at the time,
+    not the one that read before, and takes its own cancel request back: the task goes on."""
+    with serve(faults=["stall,event=3"]) as server:
+        client = AsyncClient(base_url=server.url, api_key=SECRET, timeout=Timeout(5, read=0.3), max_retries=0)
+        stream = await client.chat.completions.create(model="sonar", messages=MESSAGES, stream=True)
+
+        async def first_chunk():
+            return await stream.__anext__()
+
+        await asyncio.ensure_future(first_chunk())  # another task reads the first event
+        with pytest.raises(APITimeoutError) as info:
+            async for _ in stream:  # this task reads on, until the stall
+                pass
+        task = asyncio.current_task()
+        assert getattr(task, "cancelling", lambda: 0)() == 0  # 3.11+: no cancel request left behind
+        await asyncio.sleep(0.01)  # not cancelled
+        await client.close()
+    assert info.value.phase == "idle"
+    assert stream.result.content == "Hello "
+    leaks.assert_clean()
+
+
 SHORT = b"".join(
     b'data: {"choices":[{"delta":{"content":"%s"}}]}\nid: %d\n\n' % (word, i)
     for i, word in enumerate([b"a", b"b", b"c", b"d", b"e", b"f", b"g", b"h"], 1)
