@@ -371,6 +371,7 @@ class AsyncioDriver:
                             continue
                         watchdog.task = None
                         operation = step.send(data)
+                        del data  # not held while the events are handed out and the next read waits
                         continue
                 if type(operation) is not Emit:
                     operation = await self._step(step, operation)
