@@ -208,11 +208,22 @@ def _openai_limits(module: Any) -> Any:
     return module.Limits(max_connections=None, max_keepalive_connections=None)
 
 
+def _openai_http() -> Any:
+    """openai's HTTP library: ``httpx2`` from openai 3.x, ``httpx`` before (openai 1.39 is the
+    newest that installs on PyPy 3.9: benchmarks/README.md, "PyPy")."""
+    try:
+        import httpx2
+    except ImportError:
+        import httpx
+
+        return httpx
+    return httpx2
+
+
 def openai_async(url: str, rec: Recorder, interval: float, timeout: float) -> Any:
-    import httpx2
     import openai
 
-    http = openai.DefaultAsyncHttpxClient(limits=_openai_limits(httpx2), timeout=timeout)
+    http = openai.DefaultAsyncHttpxClient(limits=_openai_limits(_openai_http()), timeout=timeout)
     client = openai.AsyncOpenAI(base_url=url, api_key="scale", max_retries=0, http_client=http)
 
     async def one(n: int) -> None:
@@ -232,10 +243,9 @@ def openai_async(url: str, rec: Recorder, interval: float, timeout: float) -> An
 
 
 def openai_threads(url: str, rec: Recorder, interval: float, timeout: float) -> Any:
-    import httpx2
     import openai
 
-    http = openai.DefaultHttpxClient(limits=_openai_limits(httpx2), timeout=timeout)
+    http = openai.DefaultHttpxClient(limits=_openai_limits(_openai_http()), timeout=timeout)
     client = openai.OpenAI(base_url=url, api_key="scale", max_retries=0, http_client=http)
 
     def one(n: int) -> None:
@@ -279,10 +289,10 @@ def httpx_sse_async(url: str, rec: Recorder, interval: float, timeout: float) ->
 CLIENTS: Dict[str, Any] = {
     "sse_pplx-async": (sse_pplx_async, "asyncio", ()),
     "floor": (floor, "asyncio", ()),
-    "openai-async": (openai_async, "asyncio", ("openai", "httpx2", "pydantic")),
+    "openai-async": (openai_async, "asyncio", ("openai", "pydantic")),
     "httpx-sse-async": (httpx_sse_async, "asyncio", ("httpx-sse", "httpx")),
     "sse_pplx-threads": (sse_pplx_threads, "threads", ()),
-    "openai-threads": (openai_threads, "threads", ("openai", "httpx2", "pydantic")),
+    "openai-threads": (openai_threads, "threads", ("openai", "pydantic")),
 }
 
 

@@ -25,6 +25,7 @@ something we do not send) or an :class:`~sse_pplx.errors.APIConnectionError`
 from __future__ import annotations
 
 import re
+import sys
 import zlib
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
@@ -308,21 +309,30 @@ class Headers:
     ``get_all(name)`` gives each; ``headers[name]`` raises ``KeyError`` when absent.
     """
 
-    __slots__ = ("_fields",)
+    __slots__ = ("_flat",)
 
     def __init__(self, fields: Sequence[Tuple[str, str]] = ()) -> None:
-        self._fields = list(fields)
+        # One flat tuple (name, value, name, value, ...) with the names interned: a response's
+        # head is held for as long as its stream is open, and a list of pairs cost ~0.5 KB more
+        # per open stream (bench_scale.py, issue 17).
+        flat: List[str] = []
+        for name, value in fields:
+            flat += (sys.intern(str(name)), value)
+        self._flat: Tuple[str, ...] = tuple(flat)
+
+    def _pairs(self) -> Iterator[Tuple[str, str]]:
+        flat = self._flat
+        return zip(flat[::2], flat[1::2])
 
     def get(self, name: str, default: Optional[str] = None) -> Optional[str]:
         """The first value of the field ``name`` (any case), or ``default``."""
-        wanted = name.lower()
-        values = [value for key, value in self._fields if key.lower() == wanted]
+        values = self.get_all(name)
         return ", ".join(values) if values else default
 
     def get_all(self, name: str) -> List[str]:
         """Every value of the field ``name`` (any case), in order."""
         wanted = name.lower()
-        return [value for key, value in self._fields if key.lower() == wanted]
+        return [value for key, value in self._pairs() if key.lower() == wanted]
 
     def __getitem__(self, name: str) -> str:
         value = self.get(name)
@@ -335,25 +345,25 @@ class Headers:
 
     def items(self) -> List[Tuple[str, str]]:
         """The (name, value) pairs as received, in order."""
-        return list(self._fields)
+        return list(self._pairs())
 
     def keys(self) -> List[str]:
         """The field names as received, in order (repeated names repeated)."""
-        return [key for key, _ in self._fields]
+        return list(self._flat[::2])
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.keys())
 
     def __len__(self) -> int:
-        return len(self._fields)
+        return len(self._flat) // 2
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Headers) and self._fields == other._fields
+        return isinstance(other, Headers) and self._flat == other._flat
 
     __hash__: ClassVar[None] = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return f"Headers({self._fields!r})"
+        return f"Headers({self.items()!r})"
 
 
 class ResponseHead:
@@ -478,7 +488,9 @@ def _parse_head(block: bytes) -> ResponseHead:
         if not colon or not name or any(c in name for c in " \t"):
             raise APIConnectionError(f"malformed response head: bad header line {line[:80]!r}")
         fields.append((name, value.strip(" \t")))
-    return ResponseHead(version, status, parts[2] if len(parts) > 2 else "", Headers(fields))
+    reason = parts[2] if len(parts) > 2 else ""
+    # interned: the same few strings ("HTTP/1.1", "OK") for every open stream's head
+    return ResponseHead(sys.intern(version), status, sys.intern(reason), Headers(fields))
 
 
 # -- bodies -------------------------------------------------------------------

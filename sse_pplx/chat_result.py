@@ -35,7 +35,7 @@ from .chat_objects import ChatCompletion, Image, SearchResult, ToolCall, Usage
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+    from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
     TextListener = Callable[[str], object]
 
@@ -165,13 +165,15 @@ class ChatResult:
         self.model: Optional[str] = None
         self.created: Optional[int] = None
         self.object: Optional[str] = None
-        self._citations: List[Any] = []
-        self._search_results: List[Any] = []
-        self._images: List[Any] = []
-        self._related_questions: List[Any] = []
+        # None yet: one shared empty tuple, replaced (never appended to) when a value arrives;
+        # an empty list each would cost 56 bytes per open stream (bench_scale.py, issue 17).
+        self._citations: Sequence[Any] = ()
+        self._search_results: Sequence[Any] = ()
+        self._images: Sequence[Any] = ()
+        self._related_questions: Sequence[Any] = ()
         self._usage: Optional[Dict[str, Any]] = None
-        self._tool_calls: List[Dict[str, Any]] = []
-        self._choices: List[Dict[str, Any]] = []
+        self._tool_calls: Sequence[Dict[str, Any]] = ()
+        self._choices: Sequence[Dict[str, Any]] = ()
         self.outcome = "truncated"
         self.done = False
         self.error: Any = None

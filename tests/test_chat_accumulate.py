@@ -500,3 +500,20 @@ def test_many_short_deltas_add_up_exactly_at_every_point(pieces: int) -> None:
         assert decoder.result.content == sent  # read mid-stream, then appended to again
     list(decoder.feed(stream(FINISH)))
     assert decoder.close().answer == "".join(words)
+
+
+def test_a_result_with_nothing_received_answers_with_fresh_empty_lists() -> None:
+    # Scale (issue 17): "nothing yet" is one shared empty tuple inside; what a user gets is a
+    # new list each time, as before, so changing it changes nothing else.
+    from sse_pplx.chat_result import ChatResult
+
+    result = ChatResult()
+    for name in ("citations", "search_results", "images", "related_questions", "tool_calls", "choices"):
+        value = getattr(result, name)
+        assert type(value) is list and value == [], name
+        value.append("x")
+        assert getattr(result, name) == [], name
+    as_dict = result.to_dict()
+    assert all(
+        as_dict[key] == [] for key in ("citations", "search_results", "images", "related_questions", "tool_calls")
+    )

@@ -256,7 +256,6 @@ async def test_stall_past_the_idle_timeout(mode, leaks):
     leaks.assert_clean()
 
 
-
 async def test_an_idle_timeout_in_a_stream_read_by_two_tasks_ends_the_reading_task_cleanly(leaks):
     """The asyncio driver's inlined body read (issue 17) times out the task reading at the time,
     not the one that read before, and takes its own cancel request back: the task goes on."""

@@ -68,6 +68,29 @@ def test_a_head_with_crlf_or_bare_lf_line_ends_reads_the_same():
     assert read_head(mixed) == expected
 
 
+def test_headers_read_as_fields_and_two_heads_share_their_names():
+    # Scale (issue 17): a head is held while its stream is open, so Headers keeps one flat tuple
+    # with interned names; what it answers is unchanged (order, any case, repeated fields).
+    data = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nVia: a\r\nvia: b\r\n\r\n"
+    first, second = ResponseHeadParser().feed(data), ResponseHeadParser().feed(data)
+    assert first is not None and second is not None
+    headers = first.headers
+    assert headers.items() == [("Content-Type", "text/event-stream"), ("Via", "a"), ("via", "b")]
+    assert headers.keys() == list(headers) == ["Content-Type", "Via", "via"]
+    assert (headers.get("VIA"), headers.get_all("via"), headers["content-type"]) == (
+        "a, b",
+        ["a", "b"],
+        "text/event-stream",
+    )
+    assert len(headers) == 3 and "CONTENT-TYPE" in headers and "Accept" not in headers
+    assert headers == second.headers and headers == Headers(headers.items()) and headers != Headers()
+    assert repr(headers).startswith("Headers([('Content-Type', 'text/event-stream')")
+    assert all(a is b for a, b in zip(headers.keys(), second.headers.keys()))  # interned, not copied
+    assert first.http_version is second.http_version and first.reason is second.reason
+    with pytest.raises(KeyError):
+        headers["accept"]
+
+
 def test_every_1xx_is_skipped():
     data = (
         b"HTTP/1.1 100 Continue\r\n\r\n"
