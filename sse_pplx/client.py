@@ -50,6 +50,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 _Resource_T = TypeVar("_Resource_T")
 _Client = TypeVar("_Client", bound="_ClientBase")
+_USER_AGENT = f"sse_pplx/{__version__}"
 
 __all__ = [
     "AsyncChat",
@@ -177,6 +178,7 @@ class _ClientBase:
         if api_key is not None:
             check_header("Authorization", f"Bearer {api_key}")
         self._api_key = api_key
+        self._bearer: Tuple[Optional[str], str] = (None, "")  # (api_key, its Authorization value)
         self.base_url = base_url.rstrip("/")
         Request("GET", self.base_url)  # a bad URL fails here, not at the first request
         self.timeout = as_timeout(self._default_timeout if timeout is NOT_GIVEN else timeout)
@@ -283,14 +285,17 @@ class _ClientBase:
         headers = {
             "Accept": "text/event-stream" if stream else "application/json",
             "Content-Type": "application/json",
-            "User-Agent": f"sse_pplx/{__version__}",
+            "User-Agent": _USER_AGENT,
         }
         if stream:
             # A compressing proxy buffers events (tower-rs/tower-http#420): ask for none.
             headers["Accept-Encoding"] = "identity"
             headers["Cache-Control"] = "no-cache"
-        if self._api_key is not None:
-            headers["Authorization"] = f"Bearer {self._api_key}"
+        api_key = self._api_key
+        if api_key is not None:
+            if self._bearer[0] is not api_key:  # one string per key, not one per request held open
+                self._bearer = (api_key, f"Bearer {api_key}")
+            headers["Authorization"] = self._bearer[1]
         return merge_headers(headers, self.default_headers, extra)
 
     def _url(self, path: str, extra_query: Optional[Mapping[str, Any]]) -> str:
