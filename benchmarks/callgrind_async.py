@@ -11,7 +11,8 @@ the server's per-event work is the same for both clients.  The floor is bench_sc
     python benchmarks/callgrind_async.py                      # needs valgrind; about 1 minute
     python benchmarks/callgrind_async.py --run sse_pplx 3000  # one client, no valgrind
 
-2026-12-05, CPython 3.11.7: sse_pplx 228.7k instructions per event, the floor 157.6k.
+2026-12-05, CPython 3.11.7: sse_pplx 229.9k instructions per event, the floor 157.8k; after the
+inlined asyncio body read and the handed-over raw body flow (issue 17), 222.9k against 157.7k.
 """
 
 from __future__ import annotations
