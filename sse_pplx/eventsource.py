@@ -30,7 +30,10 @@ if TYPE_CHECKING:  # pragma: no cover
     import ssl
     from typing import Any, AsyncIterator, Callable, Iterator, Literal, Mapping, Optional, TypedDict, Union, overload
 
-    from typing_extensions import Unpack
+    # isort: split
+    # typing's own Unpack (3.11+; never imported at run time), so that no third-party module is
+    # named even for type checkers; a checker for an older Python reads the options as untyped.
+    from typing import Unpack  # novm
 
     from ._exchange import Timeout
     from ._flows import Flow
