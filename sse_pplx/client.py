@@ -175,10 +175,11 @@ class _ClientBase:
             raise UsageError(f"no base_url: pass base_url=... to {type(self).__name__}() or set {self._env_base_url}")
         if not isinstance(max_retries, int) or isinstance(max_retries, bool) or max_retries < 0:
             raise UsageError(f"max_retries must be a non-negative int, not {max_retries!r}")
-        if api_key is not None:
-            check_header("Authorization", f"Bearer {api_key}")
+        # the Authorization value, made once: one string per client, not one per request held open
+        self._authorization = None if api_key is None else f"Bearer {api_key}"
+        if self._authorization is not None:
+            check_header("Authorization", self._authorization)
         self._api_key = api_key
-        self._bearer: Tuple[Optional[str], str] = (None, "")  # (api_key, its Authorization value)
         self.base_url = base_url.rstrip("/")
         Request("GET", self.base_url)  # a bad URL fails here, not at the first request
         self.timeout = as_timeout(self._default_timeout if timeout is NOT_GIVEN else timeout)
@@ -291,11 +292,8 @@ class _ClientBase:
             # A compressing proxy buffers events (tower-rs/tower-http#420): ask for none.
             headers["Accept-Encoding"] = "identity"
             headers["Cache-Control"] = "no-cache"
-        api_key = self._api_key
-        if api_key is not None:
-            if self._bearer[0] is not api_key:  # one string per key, not one per request held open
-                self._bearer = (api_key, f"Bearer {api_key}")
-            headers["Authorization"] = self._bearer[1]
+        if self._authorization is not None:
+            headers["Authorization"] = self._authorization
         return merge_headers(headers, self.default_headers, extra)
 
     def _url(self, path: str, extra_query: Optional[Mapping[str, Any]]) -> str:
